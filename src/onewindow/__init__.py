@@ -1,0 +1,1 @@
+"""OneWindow: one window for the people who move to a city."""

@@ -1,0 +1,16 @@
+"""URL configuration: portal at /, staff site at /staff/, API at /api/."""
+
+from django.urls import include, path
+
+from onewindow.portal.views import home
+
+from .api import api
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("onewindow.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("onewindow.backoffice.urls")),
+    path("", include("onewindow.portal.urls")),
+    path("api/", api.urls),
+]

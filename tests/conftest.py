@@ -1,0 +1,126 @@
+"""Fixtures shared by the whole suite: reference data, one user per role, persons."""
+
+import datetime
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from stdnum.cn import ric
+
+from onewindow.accounts.models import Agency, Role, User
+from onewindow.accounts.services import agencies_load, totp_device, user_create
+from onewindow.audit.models import AuditHead
+from onewindow.geo.models import District, ServiceStation
+from onewindow.geo.services import geo_load_reference_data
+from onewindow.registry.models import DocumentType, Person
+from onewindow.registry.services import document_add, person_create, residence_register
+
+TIANHE, BAIYUN, YUEXIU = "440106", "440111", "440104"
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def _load_reference() -> None:
+    AuditHead.objects.get_or_create(pk=1)  # a transactional test's flush empties it
+    if not District.objects.exists():
+        geo_load_reference_data()
+    if not Agency.objects.exists():
+        agencies_load()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Load the reference data once into the test database (tests roll back above it)."""
+    with django_db_blocker.unblock():
+        _load_reference()
+
+
+@pytest.fixture
+def reference(db: Any) -> None:
+    """The city's districts, stations and agencies, loaded from their data files (again only
+    if a transactional test flushed them)."""
+    _load_reference()
+
+
+@pytest.fixture
+def district(reference: None) -> Callable[[str], District]:
+    return lambda code: District.objects.get(code=code)
+
+
+@pytest.fixture
+def make_person(reference: None) -> Callable[..., Person]:
+    """Register a person through the services, resident in `district` (a code)."""
+
+    def make(district: str | None = TIANHE, id_number: bool = True, **fields: Any) -> Person:
+        n = next(_seq)
+        fields.setdefault("sex", "M")
+        fields.setdefault("birth_date", datetime.date(1990, 1, 1) + datetime.timedelta(days=n))
+        fields.setdefault("nationality", "CN")
+        if fields["nationality"] == "CN":
+            fields.setdefault("hukou_place", "430102")
+            fields.setdefault("zh_name", "李" + "明华国强"[n % 4])
+        person = person_create(actor=None, **fields)
+        if district:
+            residence_register(
+                actor=None,
+                person=person,
+                address=f"测试路{n}号",
+                district=District.objects.get(code=district),
+                valid_from=datetime.date(2023, 1, 1),
+            )
+        if id_number and person.nationality == "CN":
+            body = f"{person.hukou_place}{person.birth_date:%Y%m%d}{n % 1000:03d}"
+            document_add(
+                actor=None,
+                person=person,
+                doc_type=DocumentType.RESIDENT_ID,
+                number=body + ric.calc_check_digit(body + "0"),
+                issuing_country="CHN",
+            )
+        person.refresh_from_db()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_user(reference: None) -> Callable[..., User]:
+    """Create a user of `role`; officers default to the exit-entry agency in Tianhe."""
+
+    def make(role: str, districts: list[str] | None = None, **extra: Any) -> User:
+        if role in (Role.OFFICER, Role.SUPERVISOR):
+            extra.setdefault("agency", Agency.objects.get(code="exit_entry"))
+            districts = districts if districts is not None else [TIANHE]
+        if role == Role.STATION_STAFF:
+            extra.setdefault(
+                "station", ServiceStation.objects.filter(district__code=TIANHE).first()
+            )
+        return user_create(
+            actor=None,
+            username=f"{role}-{next(_seq)}",
+            password=PASSWORD,
+            role=role,
+            districts=[District.objects.get(code=c) for c in districts or []],
+            **extra,
+        )
+
+    return make
+
+
+def signed_in(user: User) -> Client:
+    """A test client signed in as `user`, through the second factor if they are staff."""
+    client = Client()
+    client.force_login(user)
+    if user.is_staff_role:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    return signed_in
