@@ -50,7 +50,12 @@ class Person(BaseModel):
     )
     # Denormalised from the open residence registration; scopes officers' searches.
     current_district = models.ForeignKey(
-        "geo.District", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "geo.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # person_district_idx (current_district, id) serves it
     )
     version = models.PositiveIntegerField(default=1)
 

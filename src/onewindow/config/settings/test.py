@@ -14,3 +14,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Serve static files from the source folders, as the live-server browser tests need.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Live-server threads must not keep connections open past a request, or PostgreSQL cannot
+# drop the test database at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
