@@ -16,7 +16,8 @@ b. search: p50/p95/p99 of `person_search` over mixed queries drawn from the popu
    Targets: p95 ≤ 20 ms at 1 million persons, ≤ 50 ms at 8 million.
 c. the process's peak memory (target ≤ 2 GB at 8 million).
 
-Prints a table and writes bench/results/registry.json. Ctrl-C stops it cleanly.
+Prints a table and writes bench/results/registry.json (one entry per population size).
+Ctrl-C stops it cleanly.
 """
 
 import argparse
@@ -343,10 +344,19 @@ def main() -> int:
         "database_mb": round(DB.stat().st_size / 2**20),
         "machine": machine(),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "registry.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    save(report)
     print_table(report)
     return 0
+
+
+def save(report: dict[str, Any]) -> None:
+    """Keep one run per population size in registry.json, so 1M and 8M sit side by side."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "registry.json"
+    runs = json.loads(path.read_text()).get("runs", {}) if path.exists() else {}
+    runs[str(report["persons"])] = report
+    ordered = dict(sorted(runs.items(), key=lambda kv: int(kv[0])))
+    path.write_text(json.dumps({"runs": ordered}, indent=2, ensure_ascii=False) + "\n")
 
 
 def print_table(report: dict[str, Any]) -> None:

@@ -263,3 +263,14 @@ def test_no_person_is_ever_deleted_through_any_path(world):
     with pytest.raises(TypeError):
         target.delete()
     assert Person.objects.filter(pk=target.pk).exists()
+
+
+def test_error_pages_speak_the_readers_language(world):
+    target, users = world
+    client = signed_in(users["officer_other_district"])
+    response = client.get(f"/staff/persons/{target.uid}/", headers={"accept-language": "en"})
+    assert response.status_code == 404
+    assert "outside what your role may see" in response.content.decode()
+    response = signed_in(users["resident"]).get("/staff/persons/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403
+    assert "您的角色" in response.content.decode()

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.models import BaseModel
 
+from .names import written_family_first
+
 
 class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
@@ -80,11 +82,13 @@ class Person(BaseModel):
         """The name as the person writes it: Chinese order for CJK scripts, else given first."""
         if self.zh_name and self.nationality == "CN":
             return self.zh_name
-        fam, giv = (
-            self.family_name or self.latin_family_name,
-            self.given_name or self.latin_given_name,
-        )
-        if fam and fam[0] >= "\u3000":
+        return self.original_name or f"{self.latin_given_name} {self.latin_family_name}".strip()
+
+    @property
+    def original_name(self) -> str:
+        """The name in its own script: CJK and Hangul family name first without a space."""
+        fam, giv = self.family_name, self.given_name
+        if written_family_first(fam):
             return f"{fam}{giv}"
         return f"{giv} {fam}".strip()
 

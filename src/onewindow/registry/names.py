@@ -24,8 +24,18 @@ _SEPARATORS = re.compile(r"[\s\u00b7\u30fb\u2022.\-_,]+")
 _DATA = Path(__file__).with_name("data")
 
 
+_FAMILY_FIRST = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\uac00-\ud7af\u3400-\u4dbf\u4e00-\u9fff]"
+)
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def written_family_first(text: str) -> bool:
+    """Chinese, Japanese and Korean names are written family name first, without a space."""
+    return bool(_FAMILY_FIRST.match(text))
 
 
 def latin_tokens(text: str) -> list[str]:
@@ -74,6 +84,11 @@ def split_chinese_name(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+def _pinyin(text: str) -> str:
+    """Toneless pinyin; a character pypinyin does not know is transliterated by anyascii."""
+    return "".join(lazy_pinyin(text, errors=lambda chars: anyascii(chars).lower()))
+
+
 def pinyin_of(name: str) -> tuple[str, str]:
     """Toneless pinyin of a Chinese name as (surname, given), e.g. 单雄信 → ("shan", "xiongxin").
 
@@ -81,11 +96,11 @@ def pinyin_of(name: str) -> tuple[str, str]:
     """
     if "\u00b7" in name or "\u30fb" in name:
         parts = [p for p in re.split(r"[\u00b7\u30fb]", name) if p]
-        return "".join(lazy_pinyin(parts[-1])), "".join("".join(lazy_pinyin(p)) for p in parts[:-1])
+        return _pinyin(parts[-1]), "".join(_pinyin(p) for p in parts[:-1])
     family, given = split_chinese_name(name)
     known = surnames().get(family)
-    fam_py = known.pinyin if known else "".join(lazy_pinyin(family))
-    return fam_py, "".join(lazy_pinyin(given))
+    fam_py = known.pinyin if known else _pinyin(family)
+    return fam_py, _pinyin(given)
 
 
 def _order_keys(family: list[str], given: list[str]) -> set[str]:
