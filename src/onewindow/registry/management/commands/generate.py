@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onewindow.core.errors import DomainError
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", verbosity=0)  # a fresh database gets its tables first
         if not District.objects.exists():
             counts = geo_load_reference_data()
             self.stdout.write(
