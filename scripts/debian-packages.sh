@@ -11,7 +11,7 @@
 #   python3-venv        only when python3 is Debian's and cannot make a venv
 set -euo pipefail
 
-packages=(postgresql chromium fonts-noto-cjk fonts-noto-core gettext)
+packages=(postgresql chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei gettext)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$(command -v python3 || true)" = /usr/bin/python3 ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     packages+=(python3-venv)

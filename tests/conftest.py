@@ -1,22 +1,31 @@
-"""Fixtures shared by the whole suite: reference data, one user per role, persons."""
+"""Fixtures shared by the whole suite: reference data, one user per role, persons, and the
+browser for the journeys (set ONEWINDOW_SCREENSHOTS=DIR to keep screenshots of their steps).
+"""
 
 import datetime
 import itertools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, user_create
 from onewindow.audit.models import AuditHead
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
-from onewindow.registry.models import DocumentType, Person
-from onewindow.registry.services import document_add, person_create, residence_register
+from onewindow.registry.models import DocumentType, Employer, Person
+from onewindow.registry.services import (
+    document_add,
+    employer_register,
+    person_create,
+    residence_register,
+)
 
 TIANHE, BAIYUN, YUEXIU = "440106", "440111", "440104"
 PASSWORD = "correct horse battery staple"
@@ -86,6 +95,17 @@ def make_person(reference: None) -> Callable[..., Person]:
     return make
 
 
+def make_employer(name: str = "广州市测试贸易有限公司", district: str = TIANHE) -> Employer:
+    """Register an employer with a valid unified social credit code."""
+    body = f"91440106MA5{next(_seq):06d}"
+    return employer_register(
+        actor=None,
+        name=name,
+        uscc=body + uscc.calc_check_digit(body + "0"),
+        district=District.objects.get(code=district),
+    )
+
+
 @pytest.fixture
 def make_user(reference: None) -> Callable[..., User]:
     """Create a user of `role`; officers default to the exit-entry agency in Tianhe."""
@@ -94,6 +114,8 @@ def make_user(reference: None) -> Callable[..., User]:
         if role in (Role.OFFICER, Role.SUPERVISOR):
             extra.setdefault("agency", Agency.objects.get(code="exit_entry"))
             districts = districts if districts is not None else [TIANHE]
+        if role == Role.EMPLOYER:
+            extra.setdefault("employer", make_employer())
         if role == Role.STATION_STAFF:
             extra.setdefault(
                 "station", ServiceStation.objects.filter(district__code=TIANHE).first()
@@ -124,3 +146,57 @@ def signed_in(user: User) -> Client:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     return signed_in
+
+
+@pytest.fixture(scope="module")
+def audit_flushable(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Transactional tests end by emptying every table with DELETE, which SQLite's
+    append-only audit trigger refuses: lift it for the module that asks, then restore it."""
+    from django.db import connection
+
+    from onewindow.audit.triggers import set_append_only
+
+    with django_db_blocker.unblock():
+        set_append_only(connection, False)
+    yield
+    with django_db_blocker.unblock():
+        set_append_only(connection, True)
+
+
+# Browser tests drive the system Chromium (never `playwright install`). One browser for the
+# whole session: Playwright's sync API allows one running instance per thread.
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shoot(request: pytest.FixtureRequest):
+    """`shoot(page, "step")` keeps a full-page screenshot when ONEWINDOW_SCREENSHOTS is set."""
+    folder = os.environ.get("ONEWINDOW_SCREENSHOTS")
+
+    def take(page, step: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{folder}/{request.node.name}-{step}.png", full_page=True)
+
+    return take

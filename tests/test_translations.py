@@ -47,9 +47,9 @@ def _committed_po(code: str) -> Path:
     return _po_path(Path(settings.LOCALE_PATHS[0]), code)
 
 
-def _read(path: Path, code: str) -> Catalog:
+def _read(path: Path, code: str, *, strict: bool = True) -> Catalog:
     with path.open("rb") as f:
-        return read_po(f, locale=to_locale(code), abort_invalid=True)
+        return read_po(f, locale=to_locale(code), abort_invalid=strict)
 
 
 def _messages(catalog: Catalog) -> list[Message]:
@@ -182,7 +182,9 @@ def test_catalog_passes_babel_checks_and_compiles(catalog: Catalog) -> None:
 
 
 def test_catalog_is_up_to_date_with_the_source(extracted: Path, language: str) -> None:
-    fresh = {_key(m) for m in _messages(_read(_po_path(extracted, language), language))}
+    # A fresh extraction has empty plural forms for every language's rule; only ids matter.
+    fresh_po = _read(_po_path(extracted, language), language, strict=False)
+    fresh = {_key(m) for m in _messages(fresh_po)}
     committed = {_key(m) for m in _messages(_read(_committed_po(language), language))}
     command = f"django-admin makemessages -l {to_locale(language)} " + " ".join(
         f'--ignore "{p}"' for p in IGNORE

@@ -53,6 +53,14 @@ class User(AbstractUser):
         related_name="account",
         help_text=_("The registry record of a resident user."),
     )
+    employer = models.ForeignKey(
+        "registry.Employer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("The company an employer user acts for."),
+    )
     language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:

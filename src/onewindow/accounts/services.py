@@ -42,7 +42,9 @@ def user_create(
     districts: list[Any] | None = None,
     station: Any = None,
     person: Any = None,
+    employer: Any = None,
     email: str = "",
+    language: str = "",
 ) -> User:
     """Create a user. Officers need an agency; staff get a TOTP device (see `totp_device`)."""
     if role not in Role.values:
@@ -53,8 +55,17 @@ def user_create(
         raise DomainError("person_required", _("A resident account must be linked to a person."))
     if User.objects.filter(username=username).exists():
         raise DomainError("username_taken", _("This user name is taken."))
+    if role == Role.EMPLOYER and employer is None:
+        raise DomainError("employer_required", _("An employer account must act for a company."))
     user = User(
-        username=username, role=role, agency=agency, station=station, person=person, email=email
+        username=username,
+        role=role,
+        agency=agency,
+        station=station,
+        person=person,
+        employer=employer,
+        email=email,
+        language=language,
     )
     user.set_password(password)
     user.full_clean(exclude=["password"])

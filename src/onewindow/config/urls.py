@@ -12,5 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("onewindow.backoffice.urls")),
     path("", include("onewindow.portal.urls")),
+    path("", include("onewindow.permits.urls")),
+    path("", include("onewindow.applications.urls")),
     path("api/", api.urls),
 ]

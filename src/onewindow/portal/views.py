@@ -11,7 +11,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed-in users go to their own start page; everyone else sees the portal's."""
     user = request.user
     if user.is_authenticated:
-        return redirect("backoffice:home" if user.is_staff_role else "portal:me")
+        if user.is_staff_role:
+            return redirect("backoffice:home")
+        return redirect("portal:me" if user.role == "resident" else "applications:mine")
     return render(request, "portal/home.html")
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "onewindow.audit",
     "onewindow.geo",
     "onewindow.registry",
+    "onewindow.applications",
+    "onewindow.permits",
     "onewindow.portal",
     "onewindow.backoffice",
 ]
@@ -167,6 +169,18 @@ CONTENT_SECURITY_POLICY = (
 )
 
 OTP_TOTP_ISSUER = "OneWindow"
+
+# Permits: the public address printed in QR codes, and the card's CJK font (path#index).
+PUBLIC_BASE_URL = os.environ.get("ONEWINDOW_PUBLIC_BASE_URL", "")
+PERMIT_CARD_FONT = os.environ.get(
+    "ONEWINDOW_PERMIT_CARD_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0"
+)
+
+# Notifications by e-mail: the console in development and the demo; SMTP in production.
+EMAIL_BACKEND = os.environ.get(
+    "ONEWINDOW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("ONEWINDOW_FROM_EMAIL", "onewindow@localhost")
 
 # Search: results per page and the shortest name prefix that is searched by prefix.
 SEARCH_PAGE_SIZE = 20

@@ -1,5 +1,8 @@
 """Test settings: fast hashing, in-memory cache, the database from DATABASE_URL."""
 
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -10,7 +13,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    # A file, not ":memory:": threads in race tests need SQLite's real locking (busy
+    # timeout, WAL), which a shared in-memory database does not give. One file per process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"onewindow-test-{os.getpid()}.sqlite3")
+    }
 # Serve static files from the source folders, as the live-server browser tests need.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

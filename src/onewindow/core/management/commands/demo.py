@@ -10,16 +10,27 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.utils import timezone
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, totp_secret, user_create
+from onewindow.core.demo_applications import seed_applications
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
 from onewindow.registry.generate import generate_city
-from onewindow.registry.models import DocumentType, Person
+from onewindow.registry.models import DocumentType, Employer, Person
 from onewindow.registry.services import document_add, person_create, residence_register
 
 TIANHE, YUEXIU, BAIYUN = "440106", "440104", "440111"
+# One officer in Tianhe for each agency that reviews applications (exit-entry is `officer`).
+REVIEWING_AGENCIES = [
+    "hrss",
+    "foreign_expert",
+    "household",
+    "education",
+    "civil_affairs",
+    "migrant_services",
+]
 
 # A few well-known residents so that every kind of search has something to find.
 SHOWCASE = [
@@ -132,6 +143,8 @@ class Command(BaseCommand):
         generate_city(persons=options["persons"], seed=options["seed"], progress=True)
         users = self._users()
         _showcase(User.objects.get(username="admin"), District.objects.get(code=TIANHE))
+        self.stdout.write("== applications in every state")
+        seed_applications()
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
@@ -140,8 +153,17 @@ class Command(BaseCommand):
         tianhe, yuexiu, baiyun = (District.objects.get(code=c) for c in (TIANHE, YUEXIU, BAIYUN))
         exit_entry = Agency.objects.get(code="exit_entry")
         station = ServiceStation.objects.filter(district=tianhe).order_by("code").first()
+        # A migrant of Tianhe with a child, registered for more than six months, so that
+        # every resident journey (residence permit, school support) is open to them.
+        settled = timezone.localdate() - datetime.timedelta(days=200)
         resident_person = (
-            Person.objects.filter(current_district=tianhe, nationality="CN")
+            Person.objects.filter(
+                current_district=tianhe,
+                nationality="CN",
+                residences__valid_to__isnull=True,
+                residences__valid_from__lte=settled,
+                family_links__relation="child",
+            )
             .exclude(account__isnull=False)
             .order_by("id")
             .first()
@@ -154,10 +176,22 @@ class Command(BaseCommand):
                 Role.OFFICER,
                 {"agency": Agency.objects.get(code="hrss"), "districts": [baiyun]},
             ),
+            *[
+                (
+                    f"officer.{code.replace('_', '')}",
+                    Role.OFFICER,
+                    {"agency": Agency.objects.get(code=code), "districts": [tianhe]},
+                )
+                for code in REVIEWING_AGENCIES
+            ],
             ("supervisor", Role.SUPERVISOR, {"agency": exit_entry, "districts": [tianhe, yuexiu]}),
             ("station", Role.STATION_STAFF, {"station": station}),
             ("analyst", Role.ANALYST, {}),
-            ("employer", Role.EMPLOYER, {}),
+            (
+                "employer",
+                Role.EMPLOYER,
+                {"employer": Employer.objects.filter(district=tianhe).order_by("id").first()},
+            ),
             ("resident", Role.RESIDENT, {"person": resident_person}),
         ]
         made = []
@@ -175,10 +209,10 @@ class Command(BaseCommand):
 
     def _print(self, users: list[tuple[User, str]]) -> None:
         lines = ["", "Demo users (sign in at http://127.0.0.1:8000/accounts/login/):", ""]
-        lines.append(f"  {'role':<14} {'user name':<16} {'password':<14} TOTP secret (staff)")
+        lines.append(f"  {'role':<14} {'user name':<24} {'password':<14} TOTP secret (staff)")
         for user, password in users:
             secret = totp_secret(totp_device(user)) if user.is_staff_role else "—"
-            lines.append(f"  {user.role:<14} {user.username:<16} {password:<14} {secret}")
+            lines.append(f"  {user.role:<14} {user.username:<24} {password:<14} {secret}")
         lines += [
             "",
             "Staff sign in with a six-digit code: add the secret to an authenticator app, or run",

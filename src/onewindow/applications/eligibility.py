@@ -1,0 +1,129 @@
+"""Plain eligibility rules and prerequisites, read from registry facts.
+
+These stand in until the policies capability (versioned rule files with an explaining
+evaluator) lands; each rule is named in the type file and reads only registry data.
+"""
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import DomainError
+from onewindow.registry.models import FamilyLink, Person, Relation, ResidenceRegistration
+
+from .definitions import ApplicationType
+from .models import Application, Status
+
+
+def _months_ago(day: datetime.date, months: int) -> datetime.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return day.replace(year=year, month=month + 1, day=min(day.day, 28))
+
+
+def check_eligibility(spec: ApplicationType, application: Application, data: dict) -> None:
+    """Raise `DomainError('not_eligible')` naming the unmet condition."""
+    rule, params = spec.eligibility.rule, spec.eligibility.params
+    person = application.person
+    if rule == "residence_months_and_basis":
+        months = int(params.get("months", 6))
+        since = _months_ago(timezone.localdate(), months)
+        lived = (
+            person is not None
+            and ResidenceRegistration.objects.filter(
+                person=person, valid_to__isnull=True, valid_from__lte=since
+            ).exists()
+        )
+        if not lived:
+            raise DomainError(
+                "not_eligible",
+                _("A residence permit needs %(months)s months of registered residence here."),
+                months=months,
+            )
+        if data.get("basis") not in params.get("basis", []):
+            raise DomainError(
+                "not_eligible", _("A residence permit needs employment, housing or study here.")
+            )
+    elif rule == "foreign_national":
+        nationality = person.nationality if person else data.get("employee_nationality", "")
+        if not nationality or nationality == "CN":
+            raise DomainError("not_eligible", _("This application is for foreign nationals."))
+    elif rule == "has_child":
+        if (
+            person is None
+            or not FamilyLink.objects.filter(person=person, relation=Relation.CHILD).exists()
+        ):
+            raise DomainError("not_eligible", _("No child of yours is in the registry."))
+    elif rule == "holds_permit":
+        from onewindow.permits.models import Permit
+
+        permits = Permit.objects.filter(
+            holder=person, permit_type=params.get("permit_type"), status="valid"
+        )
+        if not params.get("allow_lapsed"):  # a late endorsement may follow a lapsed permit
+            permits = permits.filter(valid_to__gte=timezone.localdate())
+        held = person is not None and permits.exists()
+        if not held:
+            raise DomainError("not_eligible", _("You hold no valid permit of the kind needed."))
+
+
+def check_requirements(spec: ApplicationType, application: Application) -> None:
+    """Another application that must come first, e.g. the employer's approved demand."""
+    for req in spec.requires:
+        statuses = [Status.ISSUED] if req.status == "issued" else [Status.APPROVED, Status.ISSUED]
+        earlier = Application.objects.filter(type_code=req.type, status__in=statuses)
+        if req.same == "employer":
+            earlier = earlier.filter(employer=application.employer)
+        elif req.same == "person":
+            earlier = earlier.filter(person=application.person)
+        else:
+            earlier = earlier.filter(applicant=application.applicant)
+        if not earlier.exists():
+            from .definitions import application_type
+
+            raise DomainError(
+                "requirement_missing",
+                _("This needs an approved %(type)s first."),
+                type=str(application_type(req.type).title),
+            )
+
+
+def subject_person(actor: Any, application: Application) -> Person:
+    """Who a permit is for: the applicant's own record, or an employer's foreign employee,
+    found by passport number or registered from the application's answers."""
+    if application.person is not None:
+        return application.person
+    from onewindow.registry.models import DocumentType, IdentityDocument
+    from onewindow.registry.services import document_add, person_create
+
+    data = application.data
+    number = str(data.get("employee_passport_number", "")).upper()
+    document = (
+        IdentityDocument.objects.select_related("person")
+        .filter(doc_type=DocumentType.PASSPORT, number=number)
+        .first()
+    )
+    if document is not None:
+        person = document.person
+    else:
+        person = person_create(
+            actor=actor,
+            latin_family_name=data.get("employee_family_name", ""),
+            latin_given_name=data.get("employee_given_name", ""),
+            sex=data.get("employee_sex", "X"),
+            birth_date=datetime.date.fromisoformat(data["employee_birth_date"]),
+            nationality=data.get("employee_nationality", ""),
+            why="application",
+        )
+        if number:
+            document_add(
+                actor=actor,
+                person=person,
+                doc_type=DocumentType.PASSPORT,
+                number=number,
+                issuing_country=person.nationality,
+            )
+    Application.objects.filter(pk=application.pk).update(person=person)
+    application.person = person
+    return person
