@@ -24,7 +24,9 @@ On a fresh SQLite database under bench/work/ (bench/work/applications*):
    b. decisions: half the clients submit a fresh complete draft as its employer, then claim
       and approve its new review as an officer; the other half take a pending review from
       their own queue and claim and approve it (a 409 conflict, two officers on one review,
-      is expected and counted apart; any other non-2xx is an error);
+      is expected and counted apart; any other non-2xx is an error); then the same writers
+      without the queue reads (reviews picked beforehand), to tell CPU starvation by the
+      reads from writers queueing for SQLite's one write lock;
 5. baselines in the same run: the queue endpoint's function called in-process (no HTTP),
    the whole Django stack in-process (test client), the decision services in-process, a
    static file and GET /api/accounts/me over HTTP under the same clients, and the decision
@@ -1690,6 +1692,41 @@ def decider(officer: dict[str, Any], seed_value: int) -> Callable:
     return client
 
 
+def pending_of(officer: dict[str, Any], seed_value: int, limit: int = 400) -> list[tuple]:
+    """Pending reviews of the officer's desk (read once, before a writes-only phase)."""
+    from onewindow.applications.models import Review
+
+    found = list(
+        Review.objects.filter(
+            agency__code=officer["agency"],
+            application__district=officer["district"],
+            status="pending",
+        ).values_list("uid", "version")[:limit]
+    )
+    random.Random(seed_value).shuffle(found)
+    return found
+
+
+def lister(officer: dict[str, Any], reviews: list[tuple]) -> Callable:
+    """An officer claiming and approving reviews picked beforehand: writes only, no reads."""
+
+    async def client(phase: Phase, conn: Connection) -> None:
+        auth = bearer(officer["token"])
+        while phase.running() and reviews:
+            uid, version = reviews.pop()
+            base = f"/api/applications/reviews/{uid}"
+            status, claimed = await phase.call(
+                conn, "claim", "POST", f"{base}/claim", auth, {"version": version}
+            )
+            if status != 200 or not phase.running():
+                continue
+            await phase.call(
+                conn, "approve", "POST", f"{base}/approve", auth, {"version": claimed["version"]}
+            )
+
+    return client
+
+
 def submitter(entry: dict[str, Any], drafts: list[tuple[str, int]]) -> Callable:
     """An employer submits a complete draft; the hrss officer of its district claims and
     approves the review it opened."""
@@ -2134,6 +2171,16 @@ def main() -> int:
             [submitter(s, s["drafts"]) for s in chains]
             + [decider(o, i) for i, o in enumerate(people["deciders"])],
             args.seconds,
+        )
+        # the same writers without the queue reads, to tell CPU starvation by the reads from
+        # the contention of writers for SQLite's single write lock
+        lists = [pending_of(o, i) for i, o in enumerate(people["deciders"])]
+        connection.close()
+        measured(
+            "decisions, writes only",
+            [submitter(s, s["drafts"]) for s in chains]
+            + [lister(o, lst) for o, lst in zip(people["deciders"], lists, strict=True)],
+            short * 2,
         )
 
     print("in-process baselines …")
