@@ -2214,12 +2214,23 @@ def main() -> int:
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "machine": machine(),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "applications.json").write_text(
-        json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
-    )
+    save(report)
     print_table(report)
     return 0
+
+
+def save(report: dict[str, Any]) -> None:
+    """Keep one run per load shape (applications, clients, think time) in applications.json,
+    so a run with think time sits beside the closed-loop one."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "applications.json"
+    runs = json.loads(path.read_text()).get("runs", {}) if path.exists() else {}
+    key = (
+        f"{report['applications']} applications, {report['clients']} clients, "
+        f"think {report['think_ms']:g} ms"
+    )
+    runs[key] = report
+    path.write_text(json.dumps({"runs": runs}, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def targets(phases: dict[str, Any]) -> dict[str, Any]:

@@ -274,3 +274,26 @@ def test_error_pages_speak_the_readers_language(world):
     response = signed_in(users["resident"]).get("/staff/persons/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 403
     assert "您的角色" in response.content.decode()
+
+
+def test_a_token_client_can_post_without_csrf(world):
+    # given an officer's token and a client that enforces CSRF like a real browser would
+    _, users = world
+    token = api_token_create(actor=None, user=users["officer"], name="agency system")
+    client = Client(enforce_csrf_checks=True)
+    # when it searches by POST with only the bearer header
+    response = client.post(
+        "/api/persons/search",
+        json.dumps({"q": "zhang wei"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    # then it is served (CSRF protects cookie sessions, not bearer tokens)
+    assert response.status_code == 200
+    # and a cookie session without the CSRF token is still refused
+    session = signed_in(users["officer"])
+    session.handler.enforce_csrf_checks = True
+    response = session.post(
+        "/api/persons/search", json.dumps({"q": "zhang wei"}), content_type="application/json"
+    )
+    assert response.status_code in (401, 403)

@@ -36,7 +36,9 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="OneWindow API",
     version="1",
-    auth=[VerifiedSession(), BearerToken()],
+    # The bearer token first: the session check enforces CSRF and would refuse a token
+    # client's POST before the token was even looked at.
+    auth=[BearerToken(), VerifiedSession()],
     urls_namespace="api",
 )
 
