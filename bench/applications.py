@@ -466,6 +466,8 @@ class Replay:
                 at,
                 application_id=case.app["id"],
                 agency_id=self.agencies[spec.agency],
+                district_id=case.app["district_id"],
+                priority=case.app["priority"],
                 status="pending",
                 deadline_working_days=spec.deadline_working_days,
                 due_date=working_days_after(today, spec.deadline_working_days),

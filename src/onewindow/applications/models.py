@@ -100,6 +100,17 @@ class Review(BaseModel):
         blank=True,
         related_name="reviews",
     )
+    # Copied from the application when the review opens, so that the officers' queue is
+    # answered from one index (agency, district, status, priority, due date) without a join.
+    district = models.ForeignKey(
+        "geo.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    priority = models.BooleanField(default=False, db_default=False)
     deadline_working_days = models.PositiveSmallIntegerField()
     due_date = models.DateField(_("due date"))
     paused_at = models.DateTimeField(null=True, blank=True)
@@ -110,7 +121,12 @@ class Review(BaseModel):
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        indexes = [models.Index(fields=["agency", "status", "due_date"], name="review_queue_idx")]
+        indexes = [
+            models.Index(
+                fields=["agency", "district", "status", "-priority", "due_date"],
+                name="review_queue_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["application", "agency"], name="one_review_per_agency")
         ]

@@ -45,9 +45,8 @@ def reviews_visible_to(user: Any) -> QuerySet[Review]:
         return Review.objects.all()
     if user.role not in (Role.OFFICER, Role.SUPERVISOR) or user.agency_id is None:
         return Review.objects.none()
-    return Review.objects.filter(
-        agency_id=user.agency_id, application__district__in=user.districts.all()
-    )
+    districts = list(user.districts.values_list("id", flat=True))
+    return Review.objects.filter(agency_id=user.agency_id, district_id__in=districts)
 
 
 def officer_queue(*, user: Any, scope: str = "open", order: str = "due") -> QuerySet[Review]:
@@ -60,8 +59,10 @@ def officer_queue(*, user: Any, scope: str = "open", order: str = "due") -> Quer
         "-due": ["-due_date", "-id"],
         "new": ["-created_at", "-id"],
     }.get(order, ["due_date", "id"])
-    return reviews.select_related("application", "agency", "officer").order_by(
-        "-application__priority", *ordering
+    return (
+        reviews.select_related("application", "agency", "officer")
+        .defer("application__data")
+        .order_by("-priority", *ordering)
     )
 
 

@@ -202,6 +202,8 @@ def application_submit(*, actor: Any, application: Application, version: int) ->
         review = Review.objects.create(
             application=locked,
             agency=agencies[review_spec.agency],
+            district_id=locked.district_id,
+            priority=locked.priority,
             deadline_working_days=review_spec.deadline_working_days,
             due_date=calendar.add_working_days(today, review_spec.deadline_working_days),
         )
@@ -223,8 +225,8 @@ def _agency_officers(review: Review) -> list[Any]:
     from onewindow.accounts.models import User
 
     officers = User.objects.filter(role=Role.OFFICER, agency=review.agency, is_active=True)
-    if review.application.district_id:
-        officers = officers.filter(districts=review.application.district_id)
+    if review.district_id:
+        officers = officers.filter(districts=review.district_id)
     return list(officers)
 
 
@@ -232,7 +234,7 @@ def may_review(actor: Any, review: Review) -> bool:
     """An officer or supervisor of the review's agency, in the application's district."""
     if actor.role not in (Role.OFFICER, Role.SUPERVISOR) or actor.agency_id != review.agency_id:
         return False
-    district = review.application.district_id
+    district = review.district_id
     return district is None or actor.districts.filter(pk=district).exists()
 
 
