@@ -240,7 +240,7 @@ def test_employer_demand_then_integrated_permit_for_a_nigerian_engineer(
     [(PHONE, "zh-CN", "zh-hans"), (DESKTOP, "en-US", "en")],
     ids=["phone-zh", "desktop-en"],
 )
-def test_internal_migrant_gets_a_residence_permit(
+def test_internal_migrant_gets_a_residence_permit_and_endorses_it_a_year_later(
     live_server, browser, make_user, make_person, shoot, viewport, locale, language
 ):
     base = live_server.url
@@ -292,6 +292,36 @@ def test_internal_migrant_gets_a_residence_permit(
     page.goto(f"{base}/notifications/")
     assert page.locator(".notes li").count() >= 2
     shoot(page, "5-messages")
+    no_overflow(page)
+
+    # a year later the permit has lapsed unendorsed; the holder applies for the endorsement
+    from onewindow.permits.models import Permit
+
+    permit = Permit.objects.get(application__reference=reference)
+    lapsed = timezone.localdate() - datetime.timedelta(days=2)
+    Permit.objects.filter(pk=permit.pk).update(
+        valid_from=lapsed - datetime.timedelta(days=365), valid_to=lapsed
+    )
+    endorsement = file_application(
+        page,
+        base,
+        shoot,
+        "residence_permit_endorsement",
+        {"basis_continues": True, "late_rule_acknowledged": True},
+        [("proof_of_basis", "contract.pdf", PDF, "application/pdf")],
+        "6-endorsement",
+    )
+    staff.goto(f"{base}/staff/queue/")
+    staff.click(f"a:text('{endorsement}')")
+    staff.wait_for_url(f"{base}/staff/reviews/*/")
+    claim_and_approve(staff, shoot, "7-endorsed")
+    page.goto(f"{base}/applications/{endorsement}/")
+    assert page.locator("#status").inner_text().strip() == _label(Status.ISSUED, language)
+    # the same permit now runs a year from the late endorsement
+    permit.refresh_from_db()
+    assert permit.valid_to > timezone.localdate() + datetime.timedelta(days=360)
+    assert Permit.objects.filter(holder=person).count() == 1
+    shoot(page, "8-endorsed")
     no_overflow(page)
     resident_ctx.close()
     officer_ctx.close()
