@@ -1,9 +1,13 @@
 """Reads for accounts."""
 
+import datetime
+
 from django.utils import timezone
 
 from .models import ApiToken, User
 from .services import token_digest
+
+TOKEN_USE_RESOLUTION = datetime.timedelta(minutes=5)
 
 
 def user_for_token(token: str) -> User | None:
@@ -15,7 +19,11 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None:
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+        # At most one write per token every few minutes: a read must not queue for the
+        # database's write lock behind the decisions being written.
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
 
 

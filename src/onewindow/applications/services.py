@@ -58,6 +58,7 @@ def _lock(application: Application, version: int | None) -> Application:
 
 
 def _bump(application: Application, **fields: Any) -> None:
+    fields.setdefault("updated_at", timezone.now())  # update() skips auto_now
     Application.objects.filter(pk=application.pk).update(version=F("version") + 1, **fields)
     for name, value in fields.items():
         setattr(application, name, value)
@@ -249,6 +250,7 @@ def _review_locked(actor: Any, review: Review, version: int) -> tuple[Review, Ap
 
 
 def _save_review(review: Review, **fields: Any) -> None:
+    fields.setdefault("updated_at", timezone.now())  # update() skips auto_now
     Review.objects.filter(pk=review.pk).update(version=F("version") + 1, **fields)
     for name, value in fields.items():
         setattr(review, name, value)
