@@ -200,3 +200,12 @@ def shoot(request: pytest.FixtureRequest):
             page.screenshot(path=f"{folder}/{request.node.name}-{step}.png", full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: sign-in rate limits are counted there, and every
+    browser journey signs in from 127.0.0.1."""
+    from django.core.cache import cache
+
+    cache.clear()
