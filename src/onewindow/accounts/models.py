@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.i18n import zh_or_en
+
 
 class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
@@ -31,9 +33,8 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
 
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return zh_or_en(self.name_zh, self.name_en)
 
 
 class User(AbstractUser):

@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from onewindow.accounts.models import User
+from onewindow.core.i18n import zh_or_en
 
 from . import calendar
 from .events import PERMIT_EXPIRING, REVIEW_DUE, REVIEW_OVERDUE, notify
 from .models import REVIEW_OPEN, Review, ReviewStatus
-from .services import _agency_officers
+from .services import agency_officers
 
 DUE_SOON_WORKING_DAYS = 2
 PERMIT_NOTICE_DAYS = 30
@@ -32,7 +33,7 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
     for review in reviews.iterator(chunk_size=500):
         overdue = review.due_date < today
         kind = "review_overdue" if overdue else "review_due"
-        officers = [review.officer] if review.officer else _agency_officers(review)
+        officers = [review.officer] if review.officer else agency_officers(review)
         for officer in officers:
             note = notify(
                 user=officer,
@@ -64,7 +65,7 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
             kind="permit_expiring",
             message=PERMIT_EXPIRING,
             dedupe_key=f"permit_expiring:{permit.uid}:{permit.valid_to.isoformat()}",
-            permit=permit.title_zh if (user.language or "zh").startswith("zh") else permit.title_en,
+            permit=zh_or_en(permit.title_zh, permit.title_en, user.language or "zh"),
             number=permit.number,
             until=permit.valid_to.isoformat(),
         )

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -209,7 +209,7 @@ def application_submit(*, actor: Any, application: Application, version: int) ->
             due_date=calendar.add_working_days(today, review_spec.deadline_working_days),
         )
         transition(actor=actor, application=locked, review=review, to_status=ReviewStatus.PENDING)
-        for officer in _agency_officers(review):
+        for officer in agency_officers(review):
             notify(
                 user=officer,
                 application=locked,
@@ -222,13 +222,14 @@ def application_submit(*, actor: Any, application: Application, version: int) ->
     return locked
 
 
-def _agency_officers(review: Review) -> list[Any]:
+def agency_officers(review: Review) -> QuerySet[Any]:
+    """The active officers of the review's agency who work in its district."""
     from onewindow.accounts.models import User
 
     officers = User.objects.filter(role=Role.OFFICER, agency=review.agency, is_active=True)
     if review.district_id:
         officers = officers.filter(districts=review.district_id)
-    return list(officers)
+    return officers
 
 
 def may_review(actor: Any, review: Review) -> bool:
@@ -249,12 +250,46 @@ def _review_locked(actor: Any, review: Review, version: int) -> tuple[Review, Ap
     return locked, application
 
 
-def _save_review(review: Review, **fields: Any) -> None:
-    fields.setdefault("updated_at", timezone.now())  # update() skips auto_now
+def _move_review(
+    actor: Any,
+    application: Application,
+    review: Review,
+    status: str,
+    note: str = "",
+    **fields: Any,
+) -> None:
+    """Save a review in its new status (and any other fields), bump its version, and write
+    the transition from the status it had, with `note` as its reason."""
+    before = review.status
+    fields.update(status=status, updated_at=timezone.now())  # update() skips auto_now
     Review.objects.filter(pk=review.pk).update(version=F("version") + 1, **fields)
     for name, value in fields.items():
         setattr(review, name, value)
     review.version += 1
+    transition(
+        actor=actor,
+        application=application,
+        review=review,
+        from_status=before,
+        to_status=status,
+        reason=note,
+    )
+
+
+def _tell_applicant(application: Application, status: str, **params: Any) -> None:
+    notify(
+        user=application.applicant,
+        application=application,
+        kind="status",
+        message=STATUS_MESSAGES[status],
+        **params,
+    )
+
+
+def _close_open_reviews(application: Application) -> None:
+    application.reviews.filter(status__in=REVIEW_OPEN).update(
+        status=ReviewStatus.CLOSED, version=F("version") + 1, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -262,14 +297,7 @@ def review_claim(*, actor: Any, review: Review, version: int) -> Review:
     locked, application = _review_locked(actor, review, version)
     if locked.status != ReviewStatus.PENDING:
         raise DomainError("not_pending", _("This review is already being worked on."))
-    _save_review(locked, status=ReviewStatus.CLAIMED, officer=actor)
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=ReviewStatus.PENDING,
-        to_status=ReviewStatus.CLAIMED,
-    )
+    _move_review(actor, application, locked, ReviewStatus.CLAIMED, officer=actor)
     return locked
 
 
@@ -286,22 +314,10 @@ def review_approve(*, actor: Any, review: Review, version: int) -> Review:
     approved and its permit issued."""
     locked, application = _review_locked(actor, review, version)
     _decidable(actor, locked)
-    _save_review(locked, status=ReviewStatus.APPROVED, decided_at=timezone.now())
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=ReviewStatus.CLAIMED,
-        to_status=ReviewStatus.APPROVED,
-    )
+    _move_review(actor, application, locked, ReviewStatus.APPROVED, decided_at=timezone.now())
     if not application.reviews.exclude(status=ReviewStatus.APPROVED).exists():
         _set_status(actor, application, Status.APPROVED)
-        notify(
-            user=application.applicant,
-            application=application,
-            kind="status",
-            message=STATUS_MESSAGES[Status.APPROVED],
-        )
+        _tell_applicant(application, Status.APPROVED)
         _issue_permit(actor, application)
     return locked
 
@@ -333,12 +349,7 @@ def _issue_permit(actor: Any, application: Application) -> None:
             valid_from=timezone.localdate(),
         )
     _set_status(actor, application, Status.ISSUED)
-    notify(
-        user=application.applicant,
-        application=application,
-        kind="status",
-        message=STATUS_MESSAGES[Status.ISSUED],
-    )
+    _tell_applicant(application, Status.ISSUED)
 
 
 @transaction.atomic
@@ -349,27 +360,18 @@ def review_reject(*, actor: Any, review: Review, version: int, reason: str) -> R
         raise DomainError("reason_required", _("Give the reason for the rejection."))
     locked, application = _review_locked(actor, review, version)
     _decidable(actor, locked)
-    now = timezone.now()
-    _save_review(locked, status=ReviewStatus.REJECTED, decided_at=now, reason=reason)
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=ReviewStatus.CLAIMED,
-        to_status=ReviewStatus.REJECTED,
+    _move_review(
+        actor,
+        application,
+        locked,
+        ReviewStatus.REJECTED,
+        reason,
+        decided_at=timezone.now(),
         reason=reason,
     )
-    application.reviews.filter(status__in=REVIEW_OPEN).update(
-        status=ReviewStatus.CLOSED, version=F("version") + 1
-    )
+    _close_open_reviews(application)
     _set_status(actor, application, Status.REJECTED, reason)
-    notify(
-        user=application.applicant,
-        application=application,
-        kind="status",
-        message=STATUS_MESSAGES[Status.REJECTED],
-        reason=reason,
-    )
+    _tell_applicant(application, Status.REJECTED, reason=reason)
     return locked
 
 
@@ -383,24 +385,10 @@ def review_request_info(*, actor: Any, review: Review, version: int, question: s
     _decidable(actor, locked)
     now = timezone.now()
     InfoRequest.objects.create(review=locked, question=question, asked_at=now)
-    _save_review(locked, status=ReviewStatus.INFO_REQUESTED, paused_at=now)
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=ReviewStatus.CLAIMED,
-        to_status=ReviewStatus.INFO_REQUESTED,
-        reason=question,
-    )
+    _move_review(actor, application, locked, ReviewStatus.INFO_REQUESTED, question, paused_at=now)
     if application.status != Status.INFO_REQUESTED:
         _set_status(actor, application, Status.INFO_REQUESTED)
-    notify(
-        user=application.applicant,
-        application=application,
-        kind="status",
-        message=STATUS_MESSAGES[Status.INFO_REQUESTED],
-        question=question,
-    )
+    _tell_applicant(application, Status.INFO_REQUESTED, question=question)
     return locked
 
 
@@ -424,18 +412,13 @@ def application_answer(
             answer=answer, answered_at=now
         )
         waited = calendar.working_days_between(timezone.localdate(review.paused_at), today)
-        _save_review(
+        _move_review(
+            actor,
+            locked,
             review,
-            status=ReviewStatus.CLAIMED,
+            ReviewStatus.CLAIMED,
             paused_at=None,
             due_date=calendar.add_working_days(review.due_date, waited),
-        )
-        transition(
-            actor=actor,
-            application=locked,
-            review=review,
-            from_status=ReviewStatus.INFO_REQUESTED,
-            to_status=ReviewStatus.CLAIMED,
         )
     _set_status(actor, locked, Status.IN_REVIEW)
     return locked
@@ -453,9 +436,7 @@ def application_withdraw(*, actor: Any, application: Application, version: int) 
         Status.INFO_REQUESTED,
     ):
         raise DomainError("already_decided", _("A decided application cannot be withdrawn."))
-    locked.reviews.filter(status__in=REVIEW_OPEN).update(
-        status=ReviewStatus.CLOSED, version=F("version") + 1
-    )
+    _close_open_reviews(locked)
     _set_status(actor, locked, Status.WITHDRAWN)
     notify(user=actor, application=locked, kind="status", message=STATUS_MESSAGES[Status.WITHDRAWN])
     return locked
@@ -474,15 +455,8 @@ def review_reassign(*, actor: Any, review: Review, version: int, officer: Any) -
             "officer_unsuitable", _("That officer does not review for this agency and district.")
         )
     status = ReviewStatus.CLAIMED if locked.status == ReviewStatus.PENDING else locked.status
-    before = locked.status
-    _save_review(locked, officer=officer, status=status)
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=before,
-        to_status=status,
-        reason=f"reassigned:{officer.username}",
+    _move_review(
+        actor, application, locked, status, f"reassigned:{officer.username}", officer=officer
     )
     notify(
         user=officer,
@@ -507,15 +481,14 @@ def review_transfer(*, actor: Any, review: Review, version: int, agency: Agency)
         raise DomainError(
             "agency_reviewing", _("That department already reviews this application.")
         )
-    before = locked.status
-    _save_review(locked, agency=agency, officer=None, status=ReviewStatus.PENDING)
-    transition(
-        actor=actor,
-        application=application,
-        review=locked,
-        from_status=before,
-        to_status=ReviewStatus.PENDING,
-        reason=f"transferred:{agency.code}",
+    _move_review(
+        actor,
+        application,
+        locked,
+        ReviewStatus.PENDING,
+        f"transferred:{agency.code}",
+        agency=agency,
+        officer=None,
     )
     return locked
 

@@ -31,7 +31,7 @@ from .models import (
     Transition,
 )
 from .selectors import applications_of, officer_queue, reviews_visible_to
-from .services import review_due_state
+from .services import agency_officers, review_due_state
 
 QUEUE_PAGE_SIZE = 25
 LIST_PAGE_SIZE = 25
@@ -234,12 +234,8 @@ def queue_page(*, user: Any, scope: str, order: str, page: Any = 1) -> Page:
 
 
 def reassign_officers(review: Review) -> QuerySet[User]:
-    """Officers who could take the review: same agency, working in the application's
-    district."""
-    officers = User.objects.filter(role=Role.OFFICER, agency_id=review.agency_id, is_active=True)
-    if review.application.district_id:
-        officers = officers.filter(districts=review.application.district_id)
-    return officers.order_by("username")
+    """Officers who could take the review: same agency, working in its district."""
+    return agency_officers(review).order_by("username")
 
 
 def transfer_agencies(review: Review) -> QuerySet[Agency]:

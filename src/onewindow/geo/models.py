@@ -4,8 +4,9 @@ Names are kept in Chinese and English; `label` gives the one for the active lang
 """
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.i18n import zh_or_en
 
 
 class NamedPlace(models.Model):
@@ -23,7 +24,7 @@ class NamedPlace(models.Model):
     @property
     def label(self) -> str:
         """The name in the reader's language (Chinese for Chinese readers, else English)."""
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return zh_or_en(self.name_zh, self.name_en)
 
 
 class City(NamedPlace):

@@ -10,9 +10,9 @@ Only public keys are stored here; each private key lives in a file under
 """
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.i18n import zh_or_en
 from onewindow.core.models import BaseModel
 
 
@@ -79,7 +79,7 @@ class Permit(BaseModel):
     @property
     def title(self) -> str:
         """The type's title in the reader's language (Chinese or English)."""
-        return self.title_zh if (get_language() or "").startswith("zh") else self.title_en
+        return zh_or_en(self.title_zh, self.title_en)
 
 
 class PermitSequence(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from onewindow.accounts.models import Role
+from onewindow.audit.services import audit_record
 
 from .events import person_event
 from .models import FamilyLink, IdentityDocument, NameKey, Person
@@ -146,8 +147,6 @@ def person_search(*, user: Any, query: str, page: int = 1) -> SearchPage:
     }
     persons = [by_id[i] for i in page_ids if i in by_id]
     with transaction.atomic():
-        from onewindow.audit.services import audit_record
-
         audit_record(
             actor=user,
             action="search",
