@@ -13,7 +13,7 @@ from onewindow.applications.definitions import Localized, PermitSpec
 from onewindow.applications.models import Application
 from onewindow.permits.models import Permit
 from onewindow.permits.services import permit_issue
-from tests.conftest import TIANHE
+from tests.conftest import BAIYUN, TIANHE
 
 _refs = itertools.count(1)
 
@@ -78,3 +78,16 @@ def issue(make_application: Callable[..., Application], holder: Any, spec: Permi
         )
 
     return make
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., Any]) -> dict[str, Any]:
+    """Staff around a Tianhe permit: who may see it and who may not (exit-entry officers)."""
+    return {
+        "analyst": make_user(Role.ANALYST),
+        "station_staff": make_user(Role.STATION_STAFF),
+        "officer_other_district": make_user(Role.OFFICER, districts=[BAIYUN]),
+        "officer": make_user(Role.OFFICER, districts=[TIANHE]),
+        "supervisor": make_user(Role.SUPERVISOR, districts=[TIANHE]),
+        "administrator": make_user(Role.ADMINISTRATOR),
+    }

@@ -10,7 +10,7 @@ from onewindow.accounts.models import Role
 from onewindow.audit.models import AuditEvent
 from onewindow.permits.services import permit_revoke
 from onewindow.permits.signing import permit_token
-from tests.conftest import BAIYUN, TIANHE, signed_in
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +30,14 @@ ALLOWED = {"holder", "applicant", "officer", "supervisor", "administrator"}
 
 
 @pytest.fixture
-def world(issue, holder_user, make_user, make_person, make_application):
+def world(issue, holder_user, staff, make_user, make_person, make_application):
     employer = make_user(Role.EMPLOYER)
     permit = issue(application=make_application(applicant=employer))
     users = {
         "holder": holder_user,
         "applicant": employer,
         "other_resident": make_user(Role.RESIDENT, person=make_person(zh_name="李娜")),
-        "analyst": make_user(Role.ANALYST),
-        "station_staff": make_user(Role.STATION_STAFF),
-        "officer_other_district": make_user(Role.OFFICER, districts=[BAIYUN]),
-        "officer": make_user(Role.OFFICER, districts=[TIANHE]),
-        "supervisor": make_user(Role.SUPERVISOR, districts=[TIANHE]),
-        "administrator": make_user(Role.ADMINISTRATOR),
+        **staff,
     }
     return permit, users
 

@@ -339,7 +339,9 @@ def _issue_permit(actor: Any, application: Application) -> None:
         )
         if current is None:
             raise DomainError("nothing_to_renew", _("There is no permit to endorse."))
-        permit_renew(actor=actor, permit=current, months=spec.permit.validity_months)
+        permit_renew(
+            actor=actor, permit=current, months=spec.permit.validity_months, tell_holder=False
+        )
     else:
         permit_issue(
             actor=actor,

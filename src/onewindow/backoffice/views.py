@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from onewindow.accounts.decorators import staff_required
+from onewindow.permits.selectors import permits_visible_to
 from onewindow.registry.selectors import (
     can_search,
     can_see_full_numbers,
@@ -42,8 +43,13 @@ def persons(request: HttpRequest) -> HttpResponse:
 @staff_required
 def person(request: HttpRequest, uid: str) -> HttpResponse:
     record = person_get(user=request.user, uid=uid, why="case_work")
+    permits = permits_visible_to(request.user).filter(holder=record).order_by("-valid_to", "-id")
     return render(
         request,
         "backoffice/person.html",
-        {"person": record, "full_numbers": can_see_full_numbers(request.user, record)},
+        {
+            "person": record,
+            "full_numbers": can_see_full_numbers(request.user, record),
+            "permits": list(permits),
+        },
     )

@@ -59,3 +59,25 @@ def permits_of_holder(*, user: Any) -> QuerySet[Permit]:
     if not staff_verified(user) or not user.person_id:
         return Permit.objects.none()
     return Permit.objects.filter(holder_id=user.person_id).order_by("-valid_to", "-id")
+
+
+def permit_manageable(user: Any, permit: Permit) -> bool:
+    """Who may renew or revoke a permit they can see: an administrator; an officer or
+    supervisor of an agency that reviewed the application that issued it. A permit imported
+    from an agency's records (no application) is changed by supervisors and administrators."""
+    if user.role == Role.ADMINISTRATOR:
+        return True
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR):
+        return False
+    if permit.application_id is None:
+        return user.role == Role.SUPERVISOR
+    return permit.application.reviews.filter(agency_id=user.agency_id).exists()
+
+
+def permit_for_change(*, user: Any, uid: Any) -> Permit:
+    """The permit `user` is about to renew or revoke; 404 unless they may (the read is
+    audited like any other)."""
+    permit = permit_get(user=user, uid=uid, why="permit_change")
+    if not permit_manageable(user, permit):
+        raise Http404
+    return permit

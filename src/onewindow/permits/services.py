@@ -13,12 +13,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from stdnum.iso7064 import mod_97_10
 
+from onewindow.accounts.models import User
 from onewindow.applications.definitions import PermitSpec
+from onewindow.applications.events import notify
 from onewindow.applications.models import Application
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import ConflictError, DomainError
+from onewindow.core.i18n import zh_or_en
 from onewindow.registry.models import Person
 
 from .models import Permit, PermitSequence, PermitStatus, SigningKey
@@ -26,6 +30,13 @@ from .signing import create_signing_key, holder_masked_name
 
 CITY_PREFIX = "GZ"
 MAX_MONTHS = 120
+
+# Marked for translation here, translated in the recipient's language by `notify`.
+RENEWED = gettext_noop("Your %(permit)s %(number)s was renewed: it is now valid until %(until)s.")
+REVOKED = gettext_noop(
+    "Your %(permit)s %(number)s was revoked: %(reason)s If you think this is wrong, contact "
+    "the agency that issued it."
+)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -121,6 +132,25 @@ def permit_issue(
     return permit
 
 
+def _tell_holder(permit: Permit, message: str, **params: Any) -> None:
+    """In-app and e-mail notice to the holder's accounts and to the applicant who filed for
+    the permit (an employer, for a foreign employee), each in their own language."""
+    recipients = {u.pk: u for u in User.objects.filter(person_id=permit.holder_id, is_active=True)}
+    if permit.application_id is not None:
+        applicant = permit.application.applicant
+        recipients.setdefault(applicant.pk, applicant)
+    for user in recipients.values():
+        notify(
+            user=user,
+            application=None,
+            kind=f"permit_{permit.status}",
+            message=message,
+            permit=zh_or_en(permit.title_zh, permit.title_en, user.language or "zh"),
+            number=permit.number,
+            **params,
+        )
+
+
 def _update(permit: Permit, version: int | None, **changes: Any) -> Permit:
     """Apply `changes` if the row still has the version the caller saw, else `ConflictError`."""
     seen = permit.version if version is None else version
@@ -145,9 +175,17 @@ def _not_revoked(permit: Permit) -> None:
 
 
 @transaction.atomic
-def permit_renew(*, actor: Any, permit: Permit, months: int, version: int | None = None) -> Permit:
+def permit_renew(
+    *,
+    actor: Any,
+    permit: Permit,
+    months: int,
+    version: int | None = None,
+    tell_holder: bool = True,
+) -> Permit:
     """Extend the validity by `months`, from the current end date (or from today, if the
-    permit has already expired). Cards printed before stay genuine until their own end date."""
+    permit has already expired). Cards printed before stay genuine until their own end date.
+    `tell_holder=False` when the caller announces it itself (an approved endorsement)."""
     _not_revoked(permit)
     if not 0 < months <= MAX_MONTHS:
         raise DomainError(
@@ -168,6 +206,8 @@ def permit_renew(*, actor: Any, permit: Permit, months: int, version: int | None
         old_valid_to=old_to.isoformat(),
         valid_to=permit.valid_to.isoformat(),
     )
+    if tell_holder:
+        _tell_holder(permit, RENEWED, until=permit.valid_to.isoformat())
     return permit
 
 
@@ -210,6 +250,7 @@ def permit_revoke(*, actor: Any, permit: Permit, reason: str, version: int | Non
     )
     # The reason is free text and may name people: it stays on the permit, not in the log.
     _audit(actor, permit, "revoke", "revocation")
+    _tell_holder(permit, REVOKED, reason=reason)
     return permit
 
 

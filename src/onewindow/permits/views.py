@@ -1,12 +1,23 @@
-"""Pages: public verification, the public keys, a permit's page and its printable card."""
+"""Pages: public verification, the public keys, a permit's page (with renew and revoke for
+staff who may change it) and its printable card."""
+
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.accounts.decorators import staff_required
+from onewindow.core.errors import DomainError
+
+from . import services
 from .card import render_card
-from .selectors import permit_get
+from .forms import RenewForm, RevokeForm
+from .models import Permit
+from .selectors import permit_for_change, permit_get, permit_manageable
 from .signing import (
     MAX_TOKEN_LENGTH,
     permit_token,
@@ -42,15 +53,63 @@ def public_keys(request: HttpRequest) -> JsonResponse:
     return response
 
 
+def _detail(
+    request: HttpRequest,
+    permit: Permit,
+    *,
+    error: str = "",
+    status: int = 200,
+    bound: dict[str, Any] | None = None,
+) -> HttpResponse:
+    link = verify_url(permit_token(permit), _base_url(request))
+    context: dict[str, Any] = {
+        "permit": permit,
+        "holder": permit.holder,
+        "qr": qr_svg_data_uri(link),
+        "error": error,
+    }
+    if permit.status == "valid" and permit_manageable(request.user, permit):
+        initial = {"version": permit.version}
+        context["renew_form"] = (bound or {}).get("renew") or RenewForm(initial=initial)
+        context["revoke_form"] = (bound or {}).get("revoke") or RevokeForm(initial=initial)
+        context["staff_view"] = True
+    return render(request, "permits/detail.html", context, status=status)
+
+
 @require_GET
 def detail(request: HttpRequest, uid: str) -> HttpResponse:
-    permit = permit_get(user=request.user, uid=uid, why="permit_page")
-    link = verify_url(permit_token(permit), _base_url(request))
-    return render(
-        request,
-        "permits/detail.html",
-        {"permit": permit, "holder": permit.holder, "qr": qr_svg_data_uri(link)},
-    )
+    return _detail(request, permit_get(user=request.user, uid=uid, why="permit_page"))
+
+
+@staff_required
+@require_POST
+def change(request: HttpRequest, uid: str, action: str) -> HttpResponse:
+    """Renew or revoke. The permit's version travels with the form; a stale one is a
+    conflict, so two officers acting at once cannot both win."""
+    if action not in ("renew", "revoke"):
+        raise Http404
+    permit = permit_for_change(user=request.user, uid=uid)
+    form: Any = (RenewForm if action == "renew" else RevokeForm)(request.POST)
+    form.is_valid()
+    version = form.cleaned_data.get("version") or 0
+    try:
+        if action == "renew":
+            months = form.cleaned_data.get("months")
+            services.permit_renew(
+                actor=request.user, permit=permit, months=months or 0, version=version
+            )
+        else:
+            services.permit_revoke(
+                actor=request.user,
+                permit=permit,
+                reason=form.cleaned_data.get("reason", ""),
+                version=version,
+            )
+    except DomainError as exc:
+        permit.refresh_from_db()
+        return _detail(request, permit, error=exc.text(), status=exc.status, bound={action: form})
+    messages.success(request, _("Done: %(number)s.") % {"number": permit.number})
+    return redirect("permits:detail", uid=permit.uid)
 
 
 @require_GET
