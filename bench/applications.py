@@ -2038,6 +2038,9 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             print(f"== seeded database from {SNAPSHOT.name} (--fresh to seed again)")
             remove_db(DB)
             shutil.copyfile(SNAPSHOT, DB)
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)  # schema changes since the snapshot was made
             return meta
     remove_db(DB)
     remove_db(SNAPSHOT)

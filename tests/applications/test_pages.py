@@ -4,6 +4,7 @@ permission matrix of every page; query counts; conflicts between two officers.""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -563,6 +564,46 @@ def test_queue_is_paginated(world):
     assert first.count("/staff/reviews/") == 25
     second = client.get("/staff/queue/?page=2").content.decode()
     assert second.count("/staff/reviews/") == 1
+
+
+@pytest.mark.parametrize("order", ["due", "-due", "new"])
+def test_queue_pages_follow_priority_then_the_chosen_order(world, order):
+    # given 30 open reviews with scattered due dates, two of them on priority applications
+    _filed(world["resident"], 30)
+    reviews = list(Review.objects.order_by("id"))
+    for n, review in enumerate(reviews):
+        Review.objects.filter(pk=review.pk).update(
+            due_date=timezone.localdate() + datetime.timedelta(days=(n * 7) % 11),
+            priority=n in (5, 17),
+        )
+    key = {
+        "due": lambda r: (not r.priority, r.due_date, r.id),
+        "-due": lambda r: (not r.priority, -r.due_date.toordinal(), -r.id),
+        "new": lambda r: (not r.priority, -r.created_at.timestamp(), -r.id),
+    }[order]
+    expected = [str(r.uid) for r in sorted(Review.objects.all(), key=key)]
+    # when the officer pages through the queue
+    client = signed_in(world["officer"])
+    shown = []
+    for page in (1, 2):
+        html = client.get(f"/staff/queue/?order={order}&page={page}").content.decode()
+        shown += re.findall(r"/staff/reviews/([0-9a-f-]{36})/", html)
+    # then the rows come in that order, none lost or repeated across the pages
+    assert shown == expected
+
+
+def test_unread_badge_stops_counting_at_99(world, make_user):
+    officer = world["officer"]
+    Notification.objects.bulk_create(
+        [Notification(user=officer, kind="test", text=f"note {n}") for n in range(120)]
+    )
+    page = signed_in(officer).get("/staff/").content.decode()
+    assert re.search(r'class="badge count">99\+<', page)
+    Notification.objects.filter(user=officer).exclude(
+        pk__in=Notification.objects.filter(user=officer).values("pk")[:7]
+    ).update(read_at=timezone.now())
+    page = signed_in(officer).get("/staff/").content.decode()
+    assert re.search(r'class="badge count">7<', page)
 
 
 # --- the API ----------------------------------------------------------------------------------

@@ -213,7 +213,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            # The unread badge on every page counts only these.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],
