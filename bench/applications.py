@@ -284,9 +284,11 @@ class Replay:
             Transition,
         )
         from onewindow.permits.models import Permit
+        from onewindow.policies.models import Assessment
 
         self.models = {
             "application": Application,
+            "assessment": Assessment,
             "review": Review,
             "transition": Transition,
             "document": Document,
@@ -294,6 +296,7 @@ class Replay:
             "notification": Notification,
             "permit": Permit,
         }
+        self.registry: dict[int, dict[str, Any]] | None = None  # person → registry facts
         self.defaults = {name: field_defaults(m) for name, m in self.models.items()}
         self.next_ids = next_ids
         self.officers = officers  # (agency pk, district pk) → officers, by pk
@@ -451,12 +454,54 @@ class Replay:
                 details={"code": spec.code},
             )
 
+    def registry_of(self, person: int) -> dict[str, Any]:
+        """The registry facts of a person, from one facts table built from the seeded registry
+        (the same derivation as `registry_facts.for_person`, which the services use)."""
+        if self.registry is None:
+            from onewindow.policies.facts_table import build
+
+            path = WORK / "applications-facts.parquet"
+            build(out=path)
+            import polars as pl
+
+            frame = pl.read_parquet(path)
+            self.registry = {row["person_id"]: row for row in frame.iter_rows(named=True)}
+        return self.registry.get(person, {})
+
+    def assess(self, case: Case, at: datetime.datetime) -> None:
+        """What `policies.services.assess` writes when a type names a policy."""
+        from django.utils import timezone
+
+        from onewindow.applications.eligibility import policy_answers
+        from onewindow.policies.services import assessment_audit, assessment_row, verdict_for
+
+        today = timezone.localdate(at)
+        person = case.app["person_id"]
+        chosen, verdict = verdict_for(
+            case.spec.eligibility.policy,
+            self.registry_of(person) if person else {},
+            policy_answers(case.spec, case.app["data"], today),
+            today,
+        )
+        self.new("assessment", at, application_id=case.app["id"], **assessment_row(chosen, verdict))
+        self.audit_record(
+            case.applicant,
+            at,
+            action="assess",
+            object_type="application",
+            object_id=str(case.app["uid"]),
+            why="case_work",
+            details=assessment_audit(chosen, verdict),
+        )
+
     def submit(self, case: Case, at: datetime.datetime) -> None:
         from django.utils import timezone
 
         from onewindow.applications.events import NEW_REVIEW, STATUS_MESSAGES
 
         actor = case.applicant
+        if case.spec.eligibility.policy:
+            self.assess(case, at)
         self.bump(case, data=case.app["data"], submitted_at=at)
         self.set_status(case, actor, at, "submitted")
         today = timezone.localdate(at)
@@ -673,12 +718,17 @@ def answers_for(
             raw[name] = True
         elif field.type == "country":
             raw[name] = rng.choice(["NG", "US", "KR", "RU", "DE", "TH"])
+        elif name == "years_of_experience":
+            raw[name] = rng.randint(5, 20)
+        elif name == "months_in_china_per_year":
+            raw[name] = rng.randint(9, 12)
         elif field.type == "integer":
             low = int(field.min or 0)
             high = low + 9 if field.max is None else min(int(field.max), low + 9)
             raw[name] = rng.randint(low, high)
         elif field.type == "decimal":
-            raw[name] = f"{rng.randint(12, 80)}.5"
+            # 35 or more (17+ points): with the ranges below, every work permit reaches B
+            raw[name] = f"{rng.randint(35, 80)}.5"
         elif field.type == "date":
             if "birth" in name:
                 raw[name] = datetime.date(rng.randint(1975, 2000), rng.randint(1, 12), 15)
@@ -992,9 +1042,11 @@ def new_replay(world: World) -> Replay:
         Transition,
     )
     from onewindow.permits.models import Permit, PermitSequence
+    from onewindow.policies.models import Assessment
 
     models = {
         "application": Application,
+        "assessment": Assessment,
         "review": Review,
         "transition": Transition,
         "document": Document,
@@ -1171,6 +1223,7 @@ def snapshot_db(application: Any, after_seq: int) -> dict[str, list]:
     )
     from onewindow.audit.models import AuditEvent
     from onewindow.permits.models import Permit
+    from onewindow.policies.models import Assessment
 
     def rows(qs: Any) -> list[dict[str, Any]]:
         return [
@@ -1185,6 +1238,7 @@ def snapshot_db(application: Any, after_seq: int) -> dict[str, list]:
             Permit.objects.filter(holder_id=holder).exclude(application=application).order_by("id")
         ),
         "application": app,
+        "assessment": rows(Assessment.objects.filter(application=application).order_by("id")),
         "review": rows(Review.objects.filter(application=application).order_by("id")),
         "transition": rows(Transition.objects.filter(application=application).order_by("id")),
         "document": rows(Document.objects.filter(application=application).order_by("id")),
@@ -1232,6 +1286,7 @@ def compare(
     problems = []
     for table in (
         "application",
+        "assessment",
         "review",
         "transition",
         "document",

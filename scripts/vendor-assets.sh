@@ -11,6 +11,7 @@ assets=(
     "node_modules/htmx.org/dist/htmx.min.js htmx.min.js"
     "node_modules/@picocss/pico/css/pico.min.css pico.min.css"
     "node_modules/axe-core/axe.min.js axe.min.js"
+    "node_modules/echarts/dist/echarts.min.js echarts.min.js"
 )
 
 mkdir -p "$dest"

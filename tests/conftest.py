@@ -16,13 +16,22 @@ from stdnum.cn import ric, uscc
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, user_create
+from onewindow.applications.services import (
+    application_save,
+    application_start,
+    application_submit,
+    document_upload,
+)
 from onewindow.audit.models import AuditHead
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
 from onewindow.registry.models import DocumentType, Employer, Person
 from onewindow.registry.services import (
     document_add,
+    education_add,
     employer_register,
+    employment_add,
+    insurance_period_add,
     person_create,
     residence_register,
 )
@@ -209,3 +218,76 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- a migrant who qualifies for points-based hukou, and their application ---------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+INSURANCE = ("pension", "medical", "unemployment", "work_injury", "maternity")
+
+
+@pytest.fixture
+def migrant(make_person: Callable[..., Any]) -> Callable[..., Any]:
+    """A migrant in Tianhe since `since`, employed, insured (all five types) since
+    `insured_since`, with a bachelor's degree."""
+
+    def make(
+        since: datetime.date = datetime.date(2016, 1, 1),
+        insured_since: datetime.date = datetime.date(2020, 1, 1),
+        birth_date: datetime.date = datetime.date(1990, 6, 1),
+        **fields: Any,
+    ) -> Any:
+        person = make_person(district=None, birth_date=birth_date, **fields)
+        residence_register(
+            actor=None,
+            person=person,
+            address="天河路1号",
+            district=District.objects.get(code=TIANHE),
+            valid_from=since,
+        )
+        employment_add(
+            actor=None,
+            person=person,
+            employer=make_employer(),
+            start_date=datetime.date(2018, 3, 1),
+        )
+        for kind in INSURANCE:
+            insurance_period_add(
+                actor=None, person=person, insurance_type=kind, start_date=insured_since
+            )
+        education_add(actor=None, person=person, level="bachelor", completed_year=2012)
+        person.refresh_from_db()
+        return person
+
+    return make
+
+
+HUKOU_ANSWERS = {
+    "district": TIANHE,
+    "housing": "owned",
+    "phone": "13800138000",
+}
+
+
+@pytest.fixture
+def hukou_applicant(migrant: Callable[..., Any], make_user: Callable[..., Any]) -> Callable:
+    """A resident account for a migrant, with a submitted points-based hukou application."""
+
+    def make(answers: dict | None = None, **person_fields: Any) -> tuple[Any, Any]:
+        person = migrant(**person_fields)
+        user = make_user(Role.RESIDENT, person=person, language="en")
+        application = application_start(actor=user, type_code="points_hukou")
+        application = application_save(
+            actor=user,
+            application=application,
+            answers={**HUKOU_ANSWERS, **(answers or {})},
+            version=application.version,
+        )
+        document_upload(actor=user, application=application, code="id_card_copy", upload=PDF_BYTES)
+        application.refresh_from_db()
+        application = application_submit(
+            actor=user, application=application, version=application.version
+        )
+        return user, application
+
+    return make

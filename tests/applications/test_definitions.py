@@ -36,6 +36,7 @@ EXPECTED = {
     "family_reunification",
     "school_entrance_support",
     "assisted_voluntary_return",
+    "points_hukou",
 }
 
 
@@ -199,10 +200,15 @@ def test_policy_facts_are_encoded(types: dict[str, ApplicationType]) -> None:
         ("employer_demand", "employer", "approved")
     ]
     assert wrp.eligibility.rule == "foreign_national"
-    assert types["residence_permit"].eligibility.params == {
-        "months": 6,
-        "basis": ["employment", "housing", "study"],
-    }
+    assert wrp.eligibility.policy == "work_permit_points"
+    residence = types["residence_permit"].eligibility
+    assert residence.policy == "residence_permit_eligibility"
+    assert [(a.fact, a.field, a.equals) for a in residence.answers] == [
+        ("employed", "basis", "employment"),
+        ("stable_residence", "basis", "housing"),
+        ("continuous_study", "basis", "study"),
+    ]
+    assert types["points_hukou"].decided_by == "quota_round"
     permits = {c: (s.permit.type, s.permit.validity_months) for c, s in types.items() if s.permit}
     assert permits == {
         "work_residence_permit": ("work_residence_permit", 24),

@@ -47,6 +47,16 @@ DEMAND = {
     "work_district": TIANHE,
     "justification": "No local candidate has the required experience.",
 }
+# A Nigerian engineer of class B: salary 45 → 20, master's → 15, 8 years → 11, 12 months → 15,
+# HSK 3 → 3, aged 38 → 15: 79 points (work_permit_points@2017-provisional).
+WORK_PERMIT = {
+    "employee_birth_date": "1988-04-12",
+    "annual_salary": "45",
+    "highest_degree": "master",
+    "years_of_experience": 8,
+    "months_in_china_per_year": 12,
+    "hsk_level": 3,
+}
 
 
 def _fill(type_code: str, answers: dict) -> dict:
@@ -129,7 +139,7 @@ def test_employer_demand_is_reviewed_and_approved(employer, make_user):
 
 
 def test_integrated_permit_needs_an_approved_demand_of_the_same_employer(employer, make_user):
-    application = _draft(employer, "work_residence_permit")
+    application = _draft(employer, "work_residence_permit", WORK_PERMIT)
     with pytest.raises(DomainError) as error:
         application_submit(actor=employer, application=application, version=application.version)
     assert error.value.code == "requirement_missing"
@@ -144,7 +154,7 @@ def test_rejection_needs_a_reason_closes_the_other_reviews_and_tells_the_applica
     demand = _draft(employer, "employer_demand", DEMAND)
     demand = application_submit(actor=employer, application=demand, version=demand.version)
     _decide(_officer(make_user, "hrss"), demand.reviews.get())
-    application = _draft(employer, "work_residence_permit")
+    application = _draft(employer, "work_residence_permit", WORK_PERMIT)
     application = application_submit(
         actor=employer, application=application, version=application.version
     )

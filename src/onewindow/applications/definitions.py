@@ -126,7 +126,29 @@ class Requirement(_Strict):
     status: Literal["approved", "issued"] = "approved"
 
 
+class AnswerFact(_Strict):
+    """Where a policy fact comes from in the answers (applied in order, after the registry's
+    facts): the answer as is; `map`ped (values not in the map leave the fact alone); `equals`
+    a value (then `value`, or true — and false when it differs, unless `value` is set); or,
+    with `age`, a birth date turned into whole years on the day of the assessment."""
+
+    fact: Annotated[str, Field(pattern=_IDENT)]
+    field: Annotated[str, Field(pattern=_IDENT)]
+    map: dict[str, str | int | float | bool] = {}
+    equals: str | int | float | bool | None = None
+    value: str | int | float | bool | None = None
+    age: bool = False
+
+
 class Eligibility(_Strict):
+    """A plain `rule`, and/or a `policy` (an id under policies/): the version in force when the
+    application is submitted is applied to the registry's facts and the answers (`answers`),
+    and the assessment is pinned to it. With `gate` (the default), an application the policy
+    does not qualify cannot be submitted; without, the assessment informs the reviewers."""
+
+    policy: Annotated[str, Field(pattern=_IDENT)] | None = None
+    answers: list[AnswerFact] = []
+    gate: bool = True
     rule: Literal[
         "none",
         "residence_months_and_basis",
@@ -162,6 +184,9 @@ class ApplicationType(_Strict):
     requires: list[Requirement] = []
     eligibility: Eligibility = Eligibility()
     reviews: Annotated[list[ReviewSpec], Field(min_length=1)]
+    # "quota_round": the reviews verify the facts, a yearly quota round decides (points-based
+    # hukou); approving every review leaves the application waiting for the round.
+    decided_by: Literal["reviews", "quota_round"] = "reviews"
     permit: PermitSpec | None = None
     sources: list[str] = []
 
@@ -209,7 +234,27 @@ def application_types() -> dict[str, ApplicationType]:
         for req in spec.requires:
             if req.type not in types:
                 raise TypeFileError(f"{spec.code}.yaml: requires unknown type '{req.type}'")
+        _check_policy(spec)
     return types
+
+
+def _check_policy(spec: ApplicationType) -> None:
+    """The policy a type names exists, and its answer rules read fields the type has and set
+    facts the policy reads."""
+    if spec.eligibility.policy is None:
+        return
+    from onewindow.policies.catalogue import catalogue
+
+    versions = [x.policy for x in catalogue().values() if x.policy.id == spec.eligibility.policy]
+    if not versions:
+        raise TypeFileError(f"{spec.code}.yaml: unknown policy '{spec.eligibility.policy}'")
+    names = {f.name for f in spec.fields}
+    facts = {fact for policy in versions for fact in policy.facts}
+    for rule in spec.eligibility.answers:
+        if rule.field not in names:
+            raise TypeFileError(f"{spec.code}.yaml: eligibility reads unknown field '{rule.field}'")
+        if rule.fact not in facts:
+            raise TypeFileError(f"{spec.code}.yaml: the policy has no fact '{rule.fact}'")
 
 
 def application_type(code: str) -> ApplicationType:

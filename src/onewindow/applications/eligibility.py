@@ -1,8 +1,6 @@
-"""Plain eligibility rules and prerequisites, read from registry facts.
-
-These stand in until the policies capability (versioned rule files with an explaining
-evaluator) lands; each rule is named in the type file and reads only registry data.
-"""
+"""Eligibility: a type's plain rule (read from registry facts), its policy (a versioned rule
+file from the policies capability, applied to registry facts and answers, the assessment
+pinned to the version used), and prerequisites."""
 
 import datetime
 from typing import Any
@@ -66,6 +64,47 @@ def check_eligibility(spec: ApplicationType, application: Application, data: dic
         held = person is not None and permits.exists()
         if not held:
             raise DomainError("not_eligible", _("You hold no valid permit of the kind needed."))
+
+
+def policy_answers(spec: ApplicationType, data: dict, today: datetime.date) -> dict[str, Any]:
+    """The policy facts the answers give: every answer under its own name (the policy keeps
+    those named like its facts), then `eligibility.answers`, applied in order."""
+    facts: dict[str, Any] = {k: v for k, v in data.items() if v is not None and v != ""}
+    for rule in spec.eligibility.answers:
+        answer = data.get(rule.field)
+        if answer is None or answer == "":
+            continue
+        if rule.age:
+            born = datetime.date.fromisoformat(str(answer))
+            facts[rule.fact] = (
+                today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            )
+        elif rule.map:
+            if str(answer) in rule.map:
+                facts[rule.fact] = rule.map[str(answer)]
+        elif rule.equals is not None:
+            if answer == rule.equals:
+                facts[rule.fact] = True if rule.value is None else rule.value
+            elif rule.value is None:
+                facts[rule.fact] = False
+        else:
+            facts[rule.fact] = answer
+    return facts
+
+
+def check_policy(actor: Any, spec: ApplicationType, application: Application, data: dict) -> None:
+    """Apply the type's policy and pin the assessment; with `gate`, refuse an application
+    the policy does not qualify, saying why."""
+    if spec.eligibility.policy is None:
+        return
+    from onewindow.policies.services import assess, refusal
+
+    answers = policy_answers(spec, data, timezone.localdate())
+    _row, verdict = assess(
+        actor=actor, application=application, policy_id=spec.eligibility.policy, answers=answers
+    )
+    if spec.eligibility.gate and not verdict.qualifies:
+        raise DomainError("not_eligible", _("Not eligible: %(why)s"), why=refusal(verdict))
 
 
 def check_requirements(spec: ApplicationType, application: Application) -> None:

@@ -28,7 +28,7 @@ from onewindow.registry.models import Person
 from . import calendar
 from .answers import clean_answers
 from .definitions import ApplicationType, application_type
-from .eligibility import check_eligibility, check_requirements, subject_person
+from .eligibility import check_eligibility, check_policy, check_requirements, subject_person
 from .events import NEW_REVIEW, REASSIGNED, STATUS_MESSAGES, notify, transition
 from .models import (
     REVIEW_OPEN,
@@ -194,6 +194,7 @@ def application_submit(*, actor: Any, application: Application, version: int) ->
         )
     check_requirements(spec, locked)
     check_eligibility(spec, locked, data)
+    check_policy(actor, spec, locked, data)
     now = timezone.now()
     _bump(locked, data=data, submitted_at=now)
     _set_status(actor, locked, Status.SUBMITTED)
@@ -315,7 +316,11 @@ def review_approve(*, actor: Any, review: Review, version: int) -> Review:
     locked, application = _review_locked(actor, review, version)
     _decidable(actor, locked)
     _move_review(actor, application, locked, ReviewStatus.APPROVED, decided_at=timezone.now())
-    if not application.reviews.exclude(status=ReviewStatus.APPROVED).exists():
+    decided_by_round = application_type(application.type_code).decided_by == "quota_round"
+    if (
+        not decided_by_round
+        and not application.reviews.exclude(status=ReviewStatus.APPROVED).exists()
+    ):
         _set_status(actor, application, Status.APPROVED)
         _tell_applicant(application, Status.APPROVED)
         _issue_permit(actor, application)
@@ -374,6 +379,26 @@ def review_reject(*, actor: Any, review: Review, version: int, reason: str) -> R
     _close_open_reviews(application)
     _set_status(actor, application, Status.REJECTED, reason)
     _tell_applicant(application, Status.REJECTED, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def application_decide_by_round(
+    *, actor: Any, application: Application, approved: bool, reason: str
+) -> Application:
+    """The final decision of a quota round (points-based hukou): the round, not one review,
+    decides; the open reviews close and the applicant is told, with the reason."""
+    locked = _lock(application, None)
+    if locked.status not in (Status.IN_REVIEW, Status.INFO_REQUESTED):
+        raise DomainError("not_in_review", _("This application is not waiting for a decision."))
+    _close_open_reviews(locked)
+    if approved:
+        _set_status(actor, locked, Status.APPROVED, reason)
+        _tell_applicant(locked, Status.APPROVED)
+        _issue_permit(actor, locked)
+    else:
+        _set_status(actor, locked, Status.REJECTED, reason)
+        _tell_applicant(locked, Status.REJECTED, reason=reason)
     return locked
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onewindow.accounts.decorators import role_required
 from onewindow.accounts.models import Role
 from onewindow.core.errors import DomainError
+from onewindow.policies.selectors import latest_assessment, round_context
 
 from . import services
 from . import web_selectors as ws
@@ -120,6 +121,8 @@ def _detail(
         "decision_reason": ws.decision_reason(application),
         "permit": ws.permit_link(application),
         "can_withdraw": ws.can_withdraw(application),
+        "assessment": latest_assessment(application),
+        **round_context(application),
     }
     if draft:
         context["form"] = forms.get("form") or answers_form(spec, initial=application.data)
@@ -311,6 +314,7 @@ def _review_page(
         "documents": ws.document_checklist(spec, list(application.documents.all())),
         "timeline": ws.timeline(application, staff=True),
         "reviews": ws.review_rows(application),
+        "assessment": latest_assessment(application),
         "reject_form": bound.get("reject") or RejectForm(initial={"version": review.version}),
         "question_form": bound.get("request_info")
         or QuestionForm(initial={"version": review.version}),

@@ -61,12 +61,14 @@ def _register_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.applications.api import router as applications_router
     from onewindow.permits.api import router as permits_router
+    from onewindow.policies.api import router as policies_router
     from onewindow.registry.api import router as registry_router
 
     api.add_router("/persons", registry_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/applications", applications_router)
     api.add_router("/permits", permits_router)
+    api.add_router("/policies", policies_router)
 
 
 _register_routers()

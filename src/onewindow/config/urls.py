@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/", include("onewindow.backoffice.urls")),
     path("", include("onewindow.portal.urls")),
     path("", include("onewindow.permits.urls")),
+    path("", include("onewindow.policies.urls")),
     path("", include("onewindow.applications.urls")),
     path("api/", api.urls),
 ]

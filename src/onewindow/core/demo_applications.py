@@ -179,3 +179,55 @@ def seed_applications() -> dict[str, str]:
 
     flow.application_start(actor=resident, type_code="family_reunification")
     return {a.reference: a.status for a in Application.objects.all()}
+
+
+def seed_points_hukou(count: int = 30) -> int:
+    """Points-based hukou applications from migrants of the demo city whom the policy in force
+    qualifies, waiting for this year's quota round (a supervisor opens, ranks, publishes)."""
+    from onewindow.accounts.models import Role
+    from onewindow.accounts.services import user_create
+    from onewindow.policies.catalogue import in_force
+    from onewindow.policies.evaluate import evaluate
+    from onewindow.policies.registry_facts import for_person, policy_facts_from_registry
+    from onewindow.registry.models import Person
+
+    today = timezone.localdate()
+    chosen = in_force("gz_points_hukou", today)
+    candidates = (
+        Person.objects.filter(
+            nationality="CN", current_district__isnull=False, account__isnull=True
+        )
+        .exclude(hukou_place__startswith="4401")
+        .prefetch_related("educations", "residences", "employments", "insurance_periods")
+        .order_by("id")
+    )
+    filed = 0
+    for person in candidates.iterator(chunk_size=200):
+        facts = policy_facts_from_registry(chosen.policy, for_person(person, today))
+        answers = {
+            "housing": "rented",
+            "rent_years": min(4, facts.get("residence_permit_years", 0)),
+        }
+        if not evaluate(chosen.policy, {**facts, **answers}).qualifies:
+            continue
+        user = user_create(
+            actor=None,
+            username=f"migrant{filed + 1:02d}",
+            password=None,
+            role=Role.RESIDENT,
+            person=person,
+        )
+        application = _filed(
+            user,
+            "points_hukou",
+            {
+                **answers,
+                "district": person.current_district.code,
+                "phone": f"1380013{filed:04d}",
+            },
+        )
+        _submit(user, application)
+        filed += 1
+        if filed >= count:
+            break
+    return filed

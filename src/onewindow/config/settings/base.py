@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "onewindow.registry",
     "onewindow.applications",
     "onewindow.permits",
+    "onewindow.policies",
     "onewindow.portal",
     "onewindow.backoffice",
 ]

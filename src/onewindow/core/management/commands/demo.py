@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, totp_secret, user_create
-from onewindow.core.demo_applications import seed_applications
+from onewindow.core.demo_applications import seed_applications, seed_points_hukou
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
+from onewindow.policies.facts_table import build as facts_build
 from onewindow.registry.generate import generate_city
 from onewindow.registry.models import DocumentType, Employer, Person
 from onewindow.registry.services import document_add, person_create, residence_register
@@ -145,6 +146,10 @@ class Command(BaseCommand):
         _showcase(User.objects.get(username="admin"), District.objects.get(code=TIANHE))
         self.stdout.write("== applications in every state")
         seed_applications()
+        self.stdout.write("== points-based hukou applications waiting for this year's round")
+        seed_points_hukou()
+        self.stdout.write("== registry facts for policy simulations")
+        facts_build()
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
