@@ -138,6 +138,8 @@ def _number(value: float) -> str:
 
 
 def band_text(band: Band) -> str:
+    if band.per and not band.points and not band.min and band.max is None:
+        return _("%(per)s per unit") % {"per": f"{band.per:+g}"}
     if band.min is not None and band.max is not None:
         text = _("from %(min)s to under %(max)s") % {
             "min": _number(band.min),

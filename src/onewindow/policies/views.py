@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.accounts.decorators import role_required
@@ -19,6 +20,7 @@ from . import services
 from .catalogue import Loaded, catalogue, in_force, loaded, versions
 from .evaluate import evaluate
 from .forms import FactsForm, ScenarioForm
+from .registry_facts import EDUCATION_LEVELS
 from .simulate import DIMENSIONS
 
 analyst_required = role_required(Role.ANALYST, Role.ADMINISTRATOR)
@@ -128,6 +130,13 @@ def scenario_new(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+def _order(dimension: str, value: str) -> tuple[int, str]:
+    """Education by level, the rest as they come (codes, bands)."""
+    if dimension == "education_level" and value in EDUCATION_LEVELS:
+        return (EDUCATION_LEVELS.index(value), value)
+    return (0, value or "")
+
+
 def _scenario(uid: str) -> Any:
     from .models import Scenario
 
@@ -154,7 +163,10 @@ def scenario(request: HttpRequest, uid: str) -> HttpResponse:
             dim,
             (
                 titles[dim],
-                [{**r, "label": labels[dim].get(r[dim], r[dim])} for r in row.result["by"][dim]],
+                [
+                    {**r, "label": labels[dim].get(r[dim], r[dim])}
+                    for r in sorted(row.result["by"][dim], key=lambda r, d=dim: _order(d, r[d]))
+                ],
             ),
         )
         for dim in DIMENSIONS
@@ -172,7 +184,7 @@ def scenario(request: HttpRequest, uid: str) -> HttpResponse:
             "x": base,
             "result": row.result,
             "tables": tables,
-            "unavailable": unavailable,
+            "unavailable": pgettext("list separator", ", ").join(unavailable),
             "overrides_text": json.dumps(row.overrides, indent=2, ensure_ascii=False),
             "chart": services.chart_data(row.result, labels["district"]),
         },
