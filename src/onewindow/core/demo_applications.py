@@ -202,6 +202,7 @@ def seed_points_hukou(count: int = 30) -> int:
         .order_by("id")
     )
     filed = 0
+    first = User.objects.filter(username__startswith="migrant").count()
     for person in candidates.iterator(chunk_size=200):
         facts = policy_facts_from_registry(chosen.policy, for_person(person, today))
         answers = {
@@ -212,7 +213,7 @@ def seed_points_hukou(count: int = 30) -> int:
             continue
         user = user_create(
             actor=None,
-            username=f"migrant{filed + 1:02d}",
+            username=f"migrant{first + filed + 1:02d}",
             password=None,
             role=Role.RESIDENT,
             person=person,
@@ -231,3 +232,21 @@ def seed_points_hukou(count: int = 30) -> int:
         if filed >= count:
             break
     return filed
+
+
+def seed_final_round(year: int, quota: int) -> None:
+    """Last year's round, run to the end: ranked, published, its objection window over, the
+    selected approved and the others rejected — what the list and the applications look like
+    afterwards."""
+    from onewindow.policies import rounds
+    from onewindow.policies.models import QuotaRound
+
+    admin = User.objects.get(username="admin")
+    round_ = rounds.round_open(actor=admin, year=year, quota=quota)
+    round_ = rounds.round_rank(actor=admin, round_=round_, version=round_.version)
+    round_ = rounds.round_publish(actor=admin, round_=round_, version=round_.version)
+    QuotaRound.objects.filter(pk=round_.pk).update(
+        objections_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    round_.refresh_from_db()
+    rounds.round_finalise(actor=admin, round_=round_, version=round_.version)

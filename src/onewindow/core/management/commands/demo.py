@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, totp_secret, user_create
-from onewindow.core.demo_applications import seed_applications, seed_points_hukou
+from onewindow.core.demo_applications import (
+    seed_applications,
+    seed_final_round,
+    seed_points_hukou,
+)
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
 from onewindow.policies.facts_table import build as facts_build
@@ -146,8 +150,10 @@ class Command(BaseCommand):
         _showcase(User.objects.get(username="admin"), District.objects.get(code=TIANHE))
         self.stdout.write("== applications in every state")
         seed_applications()
-        self.stdout.write("== points-based hukou applications waiting for this year's round")
-        seed_points_hukou()
+        self.stdout.write("== points-based hukou: last year's round decided, this year's waiting")
+        seed_points_hukou(12)
+        seed_final_round(timezone.localdate().year - 1, quota=5)
+        seed_points_hukou(20)
         self.stdout.write("== registry facts for policy simulations")
         facts_build()
         self._print(users)
