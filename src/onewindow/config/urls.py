@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("onewindow.portal.urls")),
     path("", include("onewindow.permits.urls")),
     path("", include("onewindow.policies.urls")),
+    path("", include("onewindow.consolidation.urls")),
     path("", include("onewindow.applications.urls")),
     path("api/", api.urls),
 ]

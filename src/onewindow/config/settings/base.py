@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "onewindow.applications",
     "onewindow.permits",
     "onewindow.policies",
+    "onewindow.consolidation",
     "onewindow.portal",
     "onewindow.backoffice",
 ]

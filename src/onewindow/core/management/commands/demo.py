@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, totp_secret, user_create
+from onewindow.consolidation.demo_extracts import write_demo_extracts
 from onewindow.core.demo_applications import (
     seed_applications,
     seed_final_round,
@@ -156,6 +157,7 @@ class Command(BaseCommand):
         seed_points_hukou(20)
         self.stdout.write("== registry facts for policy simulations")
         facts_build()
+        self.stdout.write(f"== agency extracts to import: {write_demo_extracts()}")
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
