@@ -8,6 +8,8 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from stdnum.cn import ric
 
@@ -201,3 +203,26 @@ def test_command_line(tmp_path, settings, capsys):
     other.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(CommandError, match="refused"):
         call_command("import", "social_insurance", str(other))
+
+
+@given(
+    place=st.sampled_from(["110101", "430102", "440106", "440111", "999999", "000000"]),
+    born=st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2020, 12, 31)),
+    serial=st.integers(min_value=0, max_value=999),
+    last=st.sampled_from([None, *"0123456789X"]),
+)
+def test_fast_resident_id_check_agrees_with_the_registry_validator(place, born, serial, last):
+    # given any 18-character number: right or wrong check digit, known or unknown place
+    from onewindow.core.errors import DomainError
+    from onewindow.registry.validators import validate_resident_id
+
+    body = f"{place}{born:%Y%m%d}{serial:03d}"
+    number = body + (last or ric.calc_check_digit(body + "0"))
+    # when the import's check and the registry's validator judge it
+    try:
+        validate_resident_id(number)
+        expected = ""
+    except DomainError as exc:
+        expected = exc.code
+    # then they agree
+    assert services.resident_id_problem(number) == expected

@@ -3,7 +3,9 @@ validate (each with its reason), never twice the same content, resuming where a 
 left off."""
 
 import datetime
+import functools
 import hashlib
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -14,12 +16,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
 
 from onewindow.audit.services import audit_record
-from onewindow.core.errors import DomainError
-from onewindow.registry.validators import validate_resident_id
+from onewindow.core.bulk import bulk_insert
 
-from .mappings import ColumnSpec, SourceMapping, mapping
+from .mappings import RECORD_FIELDS, ColumnSpec, SourceMapping, mapping
 from .models import BatchStatus, ImportBatch, RejectedRow, StagedRecord
 from .readers import FileRefused, detect_encoding, file_format, rows
 
@@ -45,6 +48,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _prefix_valid(prefix: str) -> bool:
+    """Whether the birth date (digits 7–14) is a date and the division code (1–6) existed
+    on it; cached, as a million rows share far fewer places and days."""
+    try:
+        ric.get_birth_date(prefix + "0000")
+        ric.get_birth_place(prefix + "0000")
+    except stdnum_errors.ValidationError:
+        return False
+    return True
+
+
+def resident_id_problem(number: str) -> str:
+    """The error code if `number` is not a valid resident ID, else "". The same rules, in
+    the same order, as `registry.validators.validate_resident_id` (python-stdnum's `cn.ric`),
+    applied through its parts so that a million rows do not pay for its cleaning each time."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return "id_invalid"
+    if ric.calc_check_digit(number) != number[17]:
+        return "id_checksum"
+    return "" if _prefix_valid(number[:14]) else "id_invalid"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _date(text: str, fmt: str) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(text, fmt).date()
+    except ValueError:
+        return None
+
+
 def _value(spec: ColumnSpec, raw: str) -> Any:
     """One cell as the record field it fills; `RowRejected` says what is wrong (never the
     value itself: the reason goes into reports)."""
@@ -60,9 +94,8 @@ def _value(spec: ColumnSpec, raw: str) -> Any:
     field = spec.field
     if field == "birth_date":
         for fmt in spec.formats or ["%Y-%m-%d"]:
-            try:
-                day = datetime.datetime.strptime(text, fmt).date()
-            except ValueError:
+            day = _date(text, fmt)
+            if day is None:
                 continue
             if not datetime.date(1900, 1, 1) <= day <= timezone.localdate():
                 raise RowRejected("date", f"{spec.column}: outside 1900 to today")
@@ -71,10 +104,10 @@ def _value(spec: ColumnSpec, raw: str) -> Any:
             "date", f"{spec.column}: not a date in {', '.join(spec.formats or ['%Y-%m-%d'])}"
         )
     if field == "resident_id":
-        try:
-            return validate_resident_id(text.upper())
-        except DomainError as exc:
-            raise RowRejected(exc.code, f"{spec.column}: {exc.code.replace('_', ' ')}") from None
+        code = resident_id_problem(text.upper())
+        if code:
+            raise RowRejected(code, f"{spec.column}: {code.replace('_', ' ')}")
+        return text.upper()
     if field == "passport_number":
         text = re.sub(r"[\s-]", "", text).upper()
         if not PASSPORT.match(text):
@@ -92,13 +125,13 @@ def _value(spec: ColumnSpec, raw: str) -> Any:
     return text
 
 
-def record_of(source: SourceMapping, header: list[str], row: list[str]) -> dict[str, Any]:
-    """The staged record's fields of one row, or `RowRejected`."""
-    if len(row) != len(header):
-        raise RowRejected("columns", f"{len(row)} fields where the header has {len(header)}")
+def record_of(specs: list[ColumnSpec | None], row: list[str]) -> dict[str, Any]:
+    """The staged record's fields of one row (`specs`: the mapping of each header column,
+    None for a column not read), or `RowRejected`."""
+    if len(row) != len(specs):
+        raise RowRejected("columns", f"{len(row)} fields where the header has {len(specs)}")
     fields: dict[str, Any] = {}
-    for name, cell in zip(header, row, strict=True):
-        spec = source.column(name)
+    for spec, cell in zip(specs, row, strict=True):
         if spec is not None:
             value = _value(spec, cell)
             if value is not None:
@@ -202,10 +235,11 @@ def import_file(
         stream = rows(path, fmt, encoding)
         _number, raw_header = next(stream, (0, []))
         header = _check_header(source, raw_header)
+        specs = [source.column(name) for name in header]
         _keep(batch, path)
         done = last = batch.rows_done
-        staged: list[StagedRecord] = []
-        rejected: list[RejectedRow] = []
+        staged: list[tuple] = []
+        rejected: list[tuple] = []
         for number, row in stream:
             if number <= done:
                 continue  # written by a run that stopped
@@ -214,13 +248,12 @@ def import_file(
                 _add_reject(rejected, batch, number, "empty", "an empty row", header, row)
             else:
                 try:
-                    fields = record_of(source, header, row)
+                    fields = record_of(specs, row)
                 except RowRejected as exc:
                     _add_reject(rejected, batch, number, exc.code, exc.reason, header, row)
                 else:
-                    staged.append(
-                        StagedRecord(batch=batch, source=source.code, row_number=number, **fields)
-                    )
+                    values = (_db(f, fields.get(f)) for f in RECORD_FIELDS)
+                    staged.append((batch.pk, source.code, number, *values))
             if len(staged) + len(rejected) >= CHUNK:
                 _write(batch, staged, rejected, number)
                 if progress:
@@ -236,8 +269,18 @@ def import_file(
     return batch
 
 
+def _db(field: str, value: Any) -> Any:
+    if field == "birth_date":
+        return value.isoformat() if value else None
+    return value if value is not None else ""
+
+
+STAGED_COLUMNS = ("batch_id", "source", "row_number", *RECORD_FIELDS)
+REJECT_COLUMNS = ("batch_id", "row_number", "code", "reason", "raw")
+
+
 def _add_reject(
-    rejected: list[RejectedRow],
+    rejected: list[tuple],
     batch: ImportBatch,
     number: int,
     code: str,
@@ -246,15 +289,13 @@ def _add_reject(
     row: list[str],
 ) -> None:
     raw = dict(zip(header, row, strict=False)) if len(row) <= len(header) else {"_": row}
-    rejected.append(RejectedRow(batch=batch, row_number=number, code=code, reason=reason, raw=raw))
+    rejected.append((batch.pk, number, code, reason, json.dumps(raw, ensure_ascii=False)))
 
 
 @transaction.atomic
-def _write(
-    batch: ImportBatch, staged: list[StagedRecord], rejected: list[RejectedRow], upto: int
-) -> None:
-    StagedRecord.objects.bulk_create(staged, batch_size=1000)
-    RejectedRow.objects.bulk_create(rejected, batch_size=1000)
+def _write(batch: ImportBatch, staged: list[tuple], rejected: list[tuple], upto: int) -> None:
+    bulk_insert(StagedRecord, STAGED_COLUMNS, staged)
+    bulk_insert(RejectedRow, REJECT_COLUMNS, rejected)
     ImportBatch.objects.filter(pk=batch.pk).update(
         rows_done=upto,
         rows_accepted=F("rows_accepted") + len(staged),
