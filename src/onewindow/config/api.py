@@ -60,6 +60,7 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 def _register_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.applications.api import router as applications_router
+    from onewindow.consolidation.api import router as sharing_router
     from onewindow.permits.api import router as permits_router
     from onewindow.policies.api import router as policies_router
     from onewindow.registry.api import router as registry_router
@@ -69,6 +70,7 @@ def _register_routers() -> None:
     api.add_router("/applications", applications_router)
     api.add_router("/permits", permits_router)
     api.add_router("/policies", policies_router)
+    api.add_router("/share", sharing_router)
 
 
 _register_routers()

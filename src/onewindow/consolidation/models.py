@@ -28,6 +28,8 @@ class ImportBatch(BaseModel):
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.RUNNING
     )
     problem = models.TextField(_("why the file was refused"), blank=True)
+    # The header as sent, in order (a JSON object's keys lose their order on PostgreSQL).
+    columns = models.JSONField(_("columns"), default=list)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     rows_accepted = models.PositiveIntegerField(_("rows accepted"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
@@ -98,3 +100,28 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.row_number}: {self.code}"
+
+
+class DataShare(BaseModel):
+    """An agency's standing permission to pull persons' data through the API for one purpose
+    (only the fields named) and to push extracts of the sources named. Its bearer token is
+    shown once; only its SHA-256 digest is kept."""
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=60)
+    fields = models.JSONField(_("fields it may read"), default=list)
+    sources = models.JSONField(_("sources it may push"), default=list)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data share")
+        verbose_name_plural = _("data shares")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.purpose}"

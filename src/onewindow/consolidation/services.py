@@ -236,6 +236,7 @@ def import_file(
         _number, raw_header = next(stream, (0, []))
         header = _check_header(source, raw_header)
         specs = [source.column(name) for name in header]
+        ImportBatch.objects.filter(pk=batch.pk).update(columns=header)
         _keep(batch, path)
         done = last = batch.rows_done
         staged: list[tuple] = []

@@ -77,11 +77,9 @@ def rejects_csv(request: HttpRequest, uid: str) -> HttpResponse:
     """The reject file: row number, reason, then the row as the source gave it."""
     batch = batch_get(uid)
     rows = batch.rejects.order_by("row_number")
-    columns: list[str] = []
+    columns = list(batch.columns)
     for row in rows:
-        for key in row.raw:
-            if key not in columns:
-                columns.append(key)
+        columns += [key for key in row.raw if key not in columns]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rejects-{batch.uid}.csv"'
     response["Cache-Control"] = "private, no-store"
