@@ -226,3 +226,11 @@ def test_fast_resident_id_check_agrees_with_the_registry_validator(place, born, 
         expected = exc.code
     # then they agree
     assert services.resident_id_problem(number) == expected
+
+
+def test_a_damaged_xlsx_is_refused_not_a_crash(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    batch = import_file(actor=None, source_code="service_stations", path=path)
+    assert batch.status == "failed" and "XLSX" in batch.problem

@@ -83,3 +83,19 @@ def test_an_oversized_upload_is_refused(admin, monkeypatch):
 
 def test_unknown_batch_is_404(admin):
     assert admin.get("/staff/imports/01a1fef9-244b-7bba-8401-358438bb2ed2/").status_code == 404
+
+
+def test_an_xlsx_upload_is_read_as_xlsx(admin, tmp_path):
+    # given the service stations' visitor list as an XLSX upload
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["登记号", "中文姓名", "性别", "出生日期", "所在区"])
+    book.active.append(["ST1", "王芳", "女", "1988-05-20", "白云区"])
+    book.save(tmp_path / "v.xlsx")
+    upload = SimpleUploadedFile("visitors.xlsx", (tmp_path / "v.xlsx").read_bytes())
+    # when it is uploaded, then it is imported as XLSX (the stored copy keeps its extension)
+    response = admin.post("/staff/imports/", {"source": "service_stations", "file": upload})
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert (batch.file_format, batch.rows_accepted) == ("xlsx", 1)

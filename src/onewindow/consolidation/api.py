@@ -75,7 +75,7 @@ def push(request: HttpRequest, source: Form[str], file: File[UploadedFile]) -> d
     if file.size > MAX_UPLOAD_MB * 1024 * 1024:
         raise OutsideScope("too_large", _("The file is larger than %(mb)s MB."), mb=MAX_UPLOAD_MB)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "upload"
+        path = Path(folder) / f"upload{Path(file.name or '').suffix.lower()[:10]}"
         with path.open("wb") as out:
             for chunk in file.chunks():
                 out.write(chunk)

@@ -83,10 +83,11 @@ def csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
 
 def xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise FileRefused(
             "format", f"the XLSX file cannot be read ({type(exc).__name__})"
         ) from None

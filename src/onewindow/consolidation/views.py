@@ -43,7 +43,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload"
+            path = Path(folder) / f"upload{Path(upload.name).suffix.lower()[:10]}"
             with path.open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
