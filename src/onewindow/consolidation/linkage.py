@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 import polars as pl
@@ -124,6 +124,11 @@ def febrl_settings(link_type: LinkType) -> SettingsCreator:
         block_on("given_name", "postcode"),
         block_on("street_number", "postcode"),
     ]
+    return settings_for(link_type, comparisons, blocking_rules)
+
+
+def settings_for(link_type: LinkType, comparisons: list[Any], blocking_rules: list[Any]) -> Any:
+    """Splink settings keyed on `unique_id`, without the intermediate columns."""
     return SettingsCreator(
         link_type=link_type,
         comparisons=comparisons,
@@ -150,25 +155,32 @@ def make_linker(frames: Sequence[pd.DataFrame], settings: SettingsCreator) -> Li
     return Linker(tables[0] if len(tables) == 1 else tables, settings, log_level=logging.WARNING)
 
 
-def train(linker: Linker, seed: int = DEFAULT_SEED) -> None:
+def train(
+    linker: Linker,
+    seed: int = DEFAULT_SEED,
+    prior_rules: list[Any] | None = None,
+    em_rules: list[Any] | None = None,
+) -> None:
     """Fit the Fellegi-Sunter model without labels, deterministically.
 
-    1. The prior (probability two random records match) from two strict
-       deterministic rules, assuming they find 70% of the true pairs.
+    1. The prior (probability two random records match) from strict deterministic
+       `prior_rules`, assuming they find 70% of the true pairs.
     2. u probabilities by hash-based random sampling with a fixed ``seed``.
-    3. m probabilities by EM on two blocking passes whose fields are disjoint, so
-       each comparison is estimated at least once: date of birth, then given
-       name + surname.
+    3. m probabilities by EM on `em_rules`, blocking passes whose fields are disjoint, so
+       each comparison is estimated at least once.
+
+    The defaults are FEBRL's columns: ID + date of birth and name + postcode for the prior;
+    date of birth, then given name + surname for EM.
     """
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("soc_sec_id", "date_of_birth"), block_on("given_name", "surname", "postcode")],
-        recall=0.7,
-    )
+    prior_rules = prior_rules or [
+        block_on("soc_sec_id", "date_of_birth"),
+        block_on("given_name", "surname", "postcode"),
+    ]
+    em_rules = em_rules or [block_on("date_of_birth"), block_on("given_name", "surname")]
+    linker.training.estimate_probability_two_random_records_match(prior_rules, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("given_name", "surname")
-    )
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
 
 
 def _predict(linker: Linker, threshold: float) -> SplinkDataFrame:
