@@ -111,10 +111,7 @@ def test_eligibility_params_fit_their_rule(types: dict[str, ApplicationType]) ->
     permit_types = {s.permit.type for s in types.values() if s.permit}
     for code, spec in types.items():
         rule, params = spec.eligibility.rule, spec.eligibility.params
-        if rule == "residence_months_and_basis":
-            assert isinstance(params["months"], int) and params["months"] > 0, code
-            assert set(params["basis"]) <= {"employment", "housing", "study"}, code
-        elif rule == "holds_permit":
+        if rule == "holds_permit":
             assert params["permit_type"] in permit_types, code
         else:
             assert params == {}, code

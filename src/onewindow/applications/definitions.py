@@ -151,7 +151,6 @@ class Eligibility(_Strict):
     gate: bool = True
     rule: Literal[
         "none",
-        "residence_months_and_basis",
         "holds_permit",
         "foreign_national",
         "has_child",

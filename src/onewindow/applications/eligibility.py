@@ -9,41 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
-from onewindow.registry.models import FamilyLink, Person, Relation, ResidenceRegistration
+from onewindow.registry.models import FamilyLink, Person, Relation
 
 from .definitions import ApplicationType
 from .models import Application, Status
-
-
-def _months_ago(day: datetime.date, months: int) -> datetime.date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, 28))
 
 
 def check_eligibility(spec: ApplicationType, application: Application, data: dict) -> None:
     """Raise `DomainError('not_eligible')` naming the unmet condition."""
     rule, params = spec.eligibility.rule, spec.eligibility.params
     person = application.person
-    if rule == "residence_months_and_basis":
-        months = int(params.get("months", 6))
-        since = _months_ago(timezone.localdate(), months)
-        lived = (
-            person is not None
-            and ResidenceRegistration.objects.filter(
-                person=person, valid_to__isnull=True, valid_from__lte=since
-            ).exists()
-        )
-        if not lived:
-            raise DomainError(
-                "not_eligible",
-                _("A residence permit needs %(months)s months of registered residence here."),
-                months=months,
-            )
-        if data.get("basis") not in params.get("basis", []):
-            raise DomainError(
-                "not_eligible", _("A residence permit needs employment, housing or study here.")
-            )
-    elif rule == "foreign_national":
+    if rule == "foreign_national":
         nationality = person.nationality if person else data.get("employee_nationality", "")
         if not nationality or nationality == "CN":
             raise DomainError("not_eligible", _("This application is for foreign nationals."))
@@ -97,7 +73,8 @@ def check_policy(actor: Any, spec: ApplicationType, application: Application, da
     the policy does not qualify, saying why."""
     if spec.eligibility.policy is None:
         return
-    from onewindow.policies.services import assess, refusal
+    from onewindow.policies.explain import refusal
+    from onewindow.policies.services import assess
 
     answers = policy_answers(spec, data, timezone.localdate())
     _row, verdict = assess(

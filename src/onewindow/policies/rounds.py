@@ -103,20 +103,17 @@ def round_open(*, actor: Any, year: int, quota: int) -> QuotaRound:
 
 def _candidates(round_: QuotaRound) -> list[tuple[Application, Assessment]]:
     """Waiting applications and their latest assessment, if it is under this round's policy
-    id and qualifies."""
-    apps = Application.objects.filter(
+    id and qualifies (two queries, whatever the number of applications)."""
+    waiting = Application.objects.filter(
         type_code__in=_round_types(), status__in=[Status.IN_REVIEW, Status.INFO_REQUESTED]
-    ).select_related("person")
-    found = []
-    for application in apps.order_by("id"):
-        latest = (
-            Assessment.objects.filter(application=application, policy_key__startswith=POLICY_ID)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if latest is not None and latest.qualifies:
-            found.append((application, latest))
-    return found
+    )
+    apps = {a.pk: a for a in waiting.select_related("person")}
+    latest: dict[int, Assessment] = {}
+    for row in Assessment.objects.filter(
+        application__in=waiting, policy_key__startswith=POLICY_ID
+    ).order_by("-created_at", "-id"):
+        latest.setdefault(row.application_id, row)
+    return [(apps[pk], row) for pk, row in sorted(latest.items()) if row.qualifies]
 
 
 def ranking_key(policy: Any, application: Application, assessment: Assessment) -> tuple[Any, ...]:

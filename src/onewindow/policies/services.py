@@ -14,14 +14,9 @@ from onewindow.core.errors import DomainError
 from .catalogue import Loaded, in_force
 from .evaluate import Assessment as Verdict
 from .evaluate import evaluate
-from .explain import refusal
-from .facts_table import facts_meta
 from .models import Assessment, Scenario
 from .registry_facts import for_person, policy_facts_from_registry
 from .simulate import COUNTS, DIMENSIONS, apply_overrides, run
-
-CSV_COUNTS = COUNTS
-__all__ = ["assess", "refusal", "scenario_run"]
 
 
 def verdict_for(
@@ -74,10 +69,6 @@ def assess(
         details=assessment_audit(chosen, verdict),
     )
     return row, verdict
-
-
-def facts_status() -> dict[str, Any] | None:
-    return facts_meta()
 
 
 @transaction.atomic

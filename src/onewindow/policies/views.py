@@ -19,9 +19,10 @@ from onewindow.core.errors import DomainError
 from . import services
 from .catalogue import Loaded, catalogue, in_force, loaded, versions
 from .evaluate import evaluate
+from .facts_table import facts_meta
 from .forms import FactsForm, ScenarioForm
 from .registry_facts import EDUCATION_LEVELS
-from .simulate import DIMENSIONS
+from .simulate import COUNTS, DIMENSIONS
 
 analyst_required = role_required(Role.ANALYST, Role.ADMINISTRATOR)
 CALCULATORS = ("work_permit_points", "gz_points_hukou", "residence_permit_eligibility")
@@ -99,7 +100,7 @@ def simulations(request: HttpRequest) -> HttpResponse:
         {
             "scenarios": Scenario.objects.all()[:50],
             "bases": [b for b in bases if b.policy.kind == "points"],
-            "facts": services.facts_status(),
+            "facts": facts_meta(),
         },
     )
 
@@ -125,7 +126,7 @@ def scenario_new(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "policies/scenario_new.html",
-        {"x": base, "form": form, "facts": services.facts_status()},
+        {"x": base, "form": form, "facts": facts_meta()},
         status=400 if form.errors else 200,
     )
 
@@ -200,7 +201,7 @@ def scenario_csv(request: HttpRequest, uid: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="scenario-{row.uid}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8
     writer = csv.writer(response)
-    writer.writerow(["dimension", "value", *services.CSV_COUNTS, "suppressed"])
+    writer.writerow(["dimension", "value", *COUNTS, "suppressed"])
     for dimension, value, cells in services.result_rows(row.result):
         writer.writerow([dimension, value, *cells])
     return response
