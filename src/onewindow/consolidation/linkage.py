@@ -28,6 +28,8 @@ import pandas as pd
 import polars as pl
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals import expectation_maximisation as _em
+from splink.internals.comparison_level import M_U_CLAMP_MIN
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 LinkType = Literal["dedupe_only", "link_only", "link_and_dedupe"]
@@ -181,6 +183,25 @@ def train(
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     for rule in em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
+
+
+_populate = _em.populate_m_u_from_lookup
+
+
+def _populate_clamped(
+    fixed: set[str], level: Any, column: str, lookup: dict[str, dict[int, Any]]
+) -> None:
+    """Splink 5.0's maximisation step can compute an m or u of exactly 0 for a level seen only
+    in pairs whose match probability underflowed (small batches), and its own setter then
+    refuses the 0. Raise such values to Splink's floor, as its prediction code does anyway."""
+    for values in lookup.get(column, {}).values():
+        for key in ("m_probability", "u_probability"):
+            if isinstance(values.get(key), float | int) and values[key] < M_U_CLAMP_MIN:
+                values[key] = M_U_CLAMP_MIN
+    _populate(fixed, level, column, lookup)
+
+
+_em.populate_m_u_from_lookup = _populate_clamped
 
 
 def _predict(linker: Linker, threshold: float) -> SplinkDataFrame:

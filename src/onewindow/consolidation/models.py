@@ -125,3 +125,152 @@ class DataShare(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.agency_id}/{self.purpose}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Linking")
+    DONE = "done", _("Linked")
+
+
+class LinkageRun(BaseModel):
+    """One pass of linkage over the staged records not yet linked. The trained model (Splink's
+    settings with its m and u probabilities) is kept so that later, smaller batches are scored
+    by the same model instead of re-training on a handful of records."""
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    auto_threshold = models.FloatField(_("link automatically from"))
+    review_threshold = models.FloatField(_("send to review from"))
+    records = models.PositiveIntegerField(_("records"), default=0)
+    linked_existing = models.PositiveIntegerField(_("linked to a person already known"), default=0)
+    new_persons = models.PositiveIntegerField(_("new persons"), default=0)
+    to_review = models.PositiveIntegerField(_("pairs to review"), default=0)
+    held = models.PositiveIntegerField(_("held: too little to start a person"), default=0)
+    trained = models.BooleanField(_("model trained in this run"), default=False)
+    model = models.JSONField(default=dict)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("linkage run")
+        verbose_name_plural = _("linkage runs")
+
+    def __str__(self) -> str:
+        return f"linkage {self.pk}"
+
+
+class LinkHow(models.TextChoices):
+    AUTO = "auto", _("Linked automatically")
+    NEW = "new", _("Started a new person")
+    CLERICAL = "clerical", _("Linked by an officer")
+    UNMERGED = "unmerged", _("Split off by an officer")
+
+
+class RecordLink(models.Model):
+    """Which golden person a staged record belongs to, and how it got there."""
+
+    record = models.OneToOneField(
+        StagedRecord, on_delete=models.PROTECT, primary_key=True, related_name="link"
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="source_links", db_index=False
+    )
+    how = models.CharField(max_length=10, choices=LinkHow.choices)
+    probability = models.FloatField(null=True, blank=True)
+    run = models.ForeignKey(
+        LinkageRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The person the record belonged to before an officer moved it (for unmerge).
+    previous_person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("record link")
+        verbose_name_plural = _("record links")
+        indexes = [models.Index(fields=["person", "record"], name="recordlink_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.person_id}"
+
+
+class Origin(models.TextChoices):
+    REGISTRY = "registry", _("Registered in OneWindow")
+    LINKAGE = "linkage", _("Built from agency records")
+
+
+class GoldenRecord(models.Model):
+    """Linkage's view of a person: where each field's value came from (`provenance`: field →
+    staged record id, or "registry" for what was registered in OneWindow itself, or
+    "resident_id:<record id>" for what the ID number tells) and the comparison keys the next
+    batch is blocked and scored against, so a batch never re-derives the whole registry."""
+
+    person = models.OneToOneField(
+        "registry.Person", on_delete=models.PROTECT, primary_key=True, related_name="golden"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    provenance = models.JSONField(default=dict)
+    zh_simplified = models.CharField(max_length=50, blank=True)
+    name_key = models.CharField(max_length=120, blank=True)
+    name_key_swapped = models.CharField(max_length=120, blank=True)
+    latin_key = models.CharField(max_length=120, blank=True)
+    latin_key_swapped = models.CharField(max_length=120, blank=True)
+    birth_ymd = models.CharField(max_length=8, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    nationality = models.CharField(max_length=2, blank=True)
+    resident_id = models.CharField(max_length=18, blank=True)
+    passport_number = models.CharField(max_length=20, blank=True)
+    district = models.CharField(max_length=6, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("golden record")
+        verbose_name_plural = _("golden records")
+
+    def __str__(self) -> str:
+        return f"golden {self.person_id}"
+
+
+class PairStatus(models.TextChoices):
+    PENDING = "pending", _("To review")
+    LINKED = "linked", _("Same person")
+    NOT_MATCH = "not_match", _("Not the same person")
+
+
+class ReviewPair(BaseModel):
+    """A staged record and a person it may belong to, scored between the review and the
+    automatic thresholds (or undone by an officer). A decision is remembered: a pair judged
+    not the same person is never linked or proposed again."""
+
+    record = models.ForeignKey(StagedRecord, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        LinkageRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    probability = models.FloatField(_("match probability"), null=True, blank=True)
+    match_weight = models.FloatField(_("match weight"), null=True, blank=True)
+    weights = models.JSONField(default=list)  # [[comparison, level label, weight], ...]
+    status = models.CharField(
+        _("status"), max_length=10, choices=PairStatus.choices, default=PairStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        verbose_name = _("pair to review")
+        verbose_name_plural = _("pairs to review")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "person"], name="review_pair_once")
+        ]
+        indexes = [models.Index(fields=["status", "probability"], name="review_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ? {self.person_id}"

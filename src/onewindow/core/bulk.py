@@ -41,3 +41,22 @@ def reset_sequence(model: type[Model]) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
             cursor.execute(sql)
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """`count` new primary keys for rows inserted with explicit ids, in the caller's
+    transaction: from the id sequence on PostgreSQL (so concurrent inserts never collide);
+    past the largest id on SQLite, whose write lock the caller holds once it has written."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))

@@ -1476,3 +1476,7 @@ def generate_city(
             counts["chunks"] += 1
             bar.update(written["persons"])
     return dict(counts)
+
+
+# ISO 3166-1 alpha-2 → alpha-3 of the countries the generator knows (passports' issuing state).
+ALPHA3: dict[str, str] = {c.alpha2: c.alpha3 for c in _COUNTRIES}

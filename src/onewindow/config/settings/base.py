@@ -174,6 +174,11 @@ OTP_TOTP_ISSUER = "OneWindow"
 
 # Permits: the public address printed in QR codes, and the card's CJK font (path#index).
 PUBLIC_BASE_URL = os.environ.get("ONEWINDOW_PUBLIC_BASE_URL", "")
+
+# Record linkage: a pair scored at or above AUTO is linked, between REVIEW and AUTO it goes to
+# an officer, below REVIEW the records stay distinct (match probabilities, 0-1).
+LINKAGE_AUTO_THRESHOLD = float(os.environ.get("ONEWINDOW_LINKAGE_AUTO", "0.9"))
+LINKAGE_REVIEW_THRESHOLD = float(os.environ.get("ONEWINDOW_LINKAGE_REVIEW", "0.5"))
 PERMIT_CARD_FONT = os.environ.get(
     "ONEWINDOW_PERMIT_CARD_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0"
 )
