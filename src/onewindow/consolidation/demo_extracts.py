@@ -2,6 +2,7 @@
 administrator to import: the social-insurance bureau's (GB18030 CSV), the exit-entry office's
 (UTF-8 CSV) and the service stations' (XLSX)."""
 
+import datetime
 import random
 from pathlib import Path
 
@@ -10,9 +11,26 @@ from openpyxl import Workbook
 
 from onewindow.registry.models import DocumentType, IdentityDocument, Person
 
+from .record_linkage import SIMPLIFIED_TO_TRADITIONAL
+
 
 def _wrong_digit(number: str) -> str:
     return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+def _swap_day_digits(born: datetime.date) -> datetime.date:
+    """The day's two digits swapped (12 → 21), or the month's when that is no date."""
+    for day, month in (
+        (int(f"{born.day:02d}"[::-1]), born.month),
+        (born.day, int(f"{born.month:02d}"[::-1])),
+    ):
+        try:
+            swapped = born.replace(day=day, month=month)
+        except ValueError:
+            continue
+        if swapped != born:
+            return swapped
+    return born + datetime.timedelta(days=1)
 
 
 def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
@@ -84,5 +102,13 @@ def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
         born = p.birth_date.strftime("%Y年%m月%d日" if n % 2 else "%Y.%m.%d")
         sex = {"M": "男", "F": "女"}.get(p.sex, "")
         sheet.append([f"ST{p.pk:08d}", p.zh_name, "", "", sex, born, "CN", ids[p.pk], place])
+    # A few visitors written down by hand: the name in traditional characters, no ID number,
+    # the birth date mistyped, no district. Linkage cannot be sure: an officer decides.
+    doubtful = [p for p in citizens if any(c in SIMPLIFIED_TO_TRADITIONAL for c in p.zh_name)]
+    for p in doubtful[:4]:
+        traditional = "".join(SIMPLIFIED_TO_TRADITIONAL.get(c, c) for c in p.zh_name)
+        born = _swap_day_digits(p.birth_date).strftime("%Y-%m-%d")
+        sex = {"M": "男", "F": "女"}.get(p.sex, "")
+        sheet.append([f"SX{p.pk:08d}", traditional, "", "", sex, born, "CN", "", ""])
     book.save(folder / "service_stations.xlsx")
     return folder

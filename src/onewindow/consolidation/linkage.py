@@ -19,11 +19,15 @@ by the bare id, not by ``(source_dataset, id)``); :func:`make_linker` checks it.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any, Literal, NamedTuple
 
+import duckdb
 import pandas as pd
 import polars as pl
 import splink.comparison_library as cl
@@ -141,20 +145,35 @@ def settings_for(link_type: LinkType, comparisons: list[Any], blocking_rules: li
     )
 
 
-def make_linker(frames: Sequence[pd.DataFrame], settings: SettingsCreator) -> Linker:
+def make_linker(
+    frames: Sequence[pd.DataFrame], settings: SettingsCreator | dict[str, Any]
+) -> Linker:
     """Register prepared frames in a fresh in-memory DuckDB and build a Linker.
 
     One frame for ``dedupe_only``; two or more for linking. Raises ``ValueError``
-    when a record id occurs more than once across the frames.
+    when a record id occurs more than once across the frames. DuckDB's memory is capped
+    (``ONEWINDOW_DUCKDB_MEMORY``, default 4GB) and spills to a temporary directory beyond it,
+    so a million records fit the machine.
     """
     ids = pd.concat([f[UNIQUE_ID] for f in frames], ignore_index=True)
     if ids.duplicated().any():
         raise ValueError("record ids must be unique across all input frames")
-    db_api = DuckDBAPI()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{_duckdb_memory()}'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/onewindow-duckdb'")
+    con.execute("SET preserve_insertion_order = false")
+    db_api = DuckDBAPI(connection=con)
     tables = [
         db_api.register(frame, dataset_display_name=f"input_{i}") for i, frame in enumerate(frames)
     ]
     return Linker(tables[0] if len(tables) == 1 else tables, settings, log_level=logging.WARNING)
+
+
+def _duckdb_memory() -> str:
+    value = os.environ.get("ONEWINDOW_DUCKDB_MEMORY", "4GB")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value):
+        raise ValueError("ONEWINDOW_DUCKDB_MEMORY must look like 4GB or 512MB")
+    return value
 
 
 def train(

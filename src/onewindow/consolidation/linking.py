@@ -98,6 +98,7 @@ KEY_COLUMNS = (
     "district",
 )
 TRAIN_MIN_RECORDS = 2000  # a smaller first batch is scored by the shipped model
+TRAIN_SAMPLE = 300_000
 CHUNK = 5000
 
 
@@ -269,7 +270,11 @@ DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
 
 
 def train_model(records: pd.DataFrame) -> dict[str, Any]:
-    """Train on the batch deduplicated (u by sampling, m by expectation maximisation)."""
+    """Train on the batch deduplicated (u by sampling, m by expectation maximisation); past
+    TRAIN_SAMPLE records on a fixed random sample of them, which estimates the same
+    parameters in a fraction of the time and memory."""
+    if len(records) > TRAIN_SAMPLE:
+        records = records.sample(TRAIN_SAMPLE, random_state=1)
     linker = make_linker([records], onewindow_settings("dedupe_only"))
     train_onewindow(linker)
     return storable(linker.misc.save_model_to_json())
@@ -924,3 +929,10 @@ def _review_pairs(
     ]
     ReviewPair.objects.bulk_create(new, batch_size=1000)
     return len(new)
+
+
+def pending_records_count() -> int:
+    """How many staged records of finished imports wait for linkage."""
+    from .models import BatchStatus, StagedRecord
+
+    return StagedRecord.objects.filter(batch__status=BatchStatus.DONE, link__isnull=True).count()

@@ -21,3 +21,34 @@ def batch_get(uid: Any) -> ImportBatch:
 
 def rejects_page(batch: ImportBatch, page: Any) -> Page:
     return Paginator(batch.rejects.order_by("row_number"), 50).get_page(page)
+
+
+def runs() -> Any:
+    from .models import LinkageRun
+
+    return LinkageRun.objects.select_related("started_by").defer("model")[:20]
+
+
+def pending_pairs(page: Any) -> Page:
+    from onewindow.registry.models import PersonStatus
+
+    from .models import PairStatus, ReviewPair
+
+    pairs = (
+        ReviewPair.objects.filter(status=PairStatus.PENDING)
+        .exclude(person__status=PersonStatus.MERGED)
+        .select_related("record", "person")
+        .order_by("-probability", "id")
+    )
+    return Paginator(pairs, 25).get_page(page)
+
+
+def pair_get(uid: Any) -> Any:
+    from .models import ReviewPair
+
+    try:
+        return ReviewPair.objects.select_related(
+            "record__batch", "person__golden", "decided_by"
+        ).get(uid=uid)
+    except (ReviewPair.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc

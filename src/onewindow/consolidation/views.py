@@ -1,19 +1,35 @@
-"""Pages: administrators upload an extract and read its report (rejected rows and why)."""
+"""Pages for administrators: upload an extract and read its report (rejected rows and why);
+run linkage, settle doubtful pairs, read a golden record's sources and split off a wrong one."""
 
 import csv
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.accounts.decorators import role_required
 from onewindow.accounts.models import Role
+from onewindow.registry.events import person_event
+from onewindow.registry.models import Person
 
-from .forms import UploadForm
-from .selectors import batch_get, batches, rejects_page
+from .forms import LinkageForm, UploadForm
+from .linking import link_pending, pending_records_count
+from .models import GoldenRecord, Origin, RecordLink
+from .presentation import (
+    person_values,
+    provenance_lines,
+    record_values,
+    side_by_side,
+    source_title,
+    weights,
+)
+from .review import decide, unmerge
+from .selectors import batch_get, batches, pair_get, pending_pairs, rejects_page, runs
 from .services import import_file
 
 admin_required = role_required(Role.ADMINISTRATOR)
@@ -91,3 +107,98 @@ def rejects_csv(request: HttpRequest, uid: str) -> HttpResponse:
             [row.row_number, row.code, row.reason, *(row.raw.get(c, "") for c in columns)]
         )
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Linkage: runs, the review queue, a pair, a golden record with its sources
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def linkage(request: HttpRequest) -> HttpResponse:
+    form = LinkageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        link_pending(
+            actor=request.user,
+            auto=form.cleaned_data["auto"],
+            review=form.cleaned_data["review"],
+        )
+        return redirect("consolidation:linkage")
+    return render(
+        request,
+        "consolidation/linkage.html",
+        {
+            "form": form,
+            "runs": runs(),
+            "page": pending_pairs(request.GET.get("page")),
+            "waiting": pending_records_count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _read(user: Any, *persons: Person) -> None:
+    with transaction.atomic():
+        for person in persons:
+            person_event(actor=user, person=person, action="read", why="linkage_review")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def pair(request: HttpRequest, uid: str) -> HttpResponse:
+    item = pair_get(uid)
+    if request.method == "POST":
+        decide(actor=request.user, pair=item, decision=request.POST.get("decision", ""))
+        return redirect("consolidation:linkage")
+    link = RecordLink.objects.select_related("person").filter(record=item.record).first()
+    golden = GoldenRecord.objects.filter(pk=item.person_id).first()
+    _read(request.user, item.person, *([link.person] if link else []))
+    lines = side_by_side(record_values(item.record), person_values(item.person, golden))
+    return render(
+        request,
+        "consolidation/pair.html",
+        {
+            "pair": item,
+            "lines": lines,
+            "weights": weights(item.weights),
+            "source": source_title(item.record.source),
+            "current": link.person if link else None,
+        },
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def golden(request: HttpRequest, uid: str) -> HttpResponse:
+    try:
+        person = Person.objects.select_related("golden").get(uid=uid)
+        record = person.golden
+    except (Person.DoesNotExist, ValueError, GoldenRecord.DoesNotExist) as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        try:
+            record_id = int(request.POST.get("record", ""))
+        except ValueError as exc:
+            raise Http404 from exc
+        into = unmerge(actor=request.user, person=person, record_id=record_id)
+        return redirect("consolidation:golden", uid=into.uid)
+    links = list(
+        RecordLink.objects.filter(person=person)
+        .select_related("record__batch")
+        .order_by("record__source", "record_id")
+    )
+    _read(request.user, person)
+    records = {link.record_id: link.record for link in links}
+    can_split = len(links) > 1 or record.origin == Origin.REGISTRY
+    return render(
+        request,
+        "consolidation/golden.html",
+        {
+            "person": person,
+            "golden": record,
+            "lines": provenance_lines(person, record, records),
+            "links": links,
+            "can_split": can_split,
+            "sources": {link.record_id: source_title(link.record.source) for link in links},
+        },
+    )

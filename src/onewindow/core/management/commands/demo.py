@@ -15,6 +15,7 @@ from django.utils import timezone
 from onewindow.accounts.models import Agency, Role, User
 from onewindow.accounts.services import agencies_load, totp_device, totp_secret, user_create
 from onewindow.consolidation.demo_extracts import write_demo_extracts
+from onewindow.consolidation.linking import index_registry
 from onewindow.core.demo_applications import (
     seed_applications,
     seed_final_round,
@@ -158,6 +159,8 @@ class Command(BaseCommand):
         self.stdout.write("== registry facts for policy simulations")
         facts_build()
         self.stdout.write(f"== agency extracts to import: {write_demo_extracts()}")
+        self.stdout.write("== linkage keys of the registered persons")
+        index_registry()
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
