@@ -96,7 +96,17 @@ def person_values(person: Person, golden: GoldenRecord | None) -> dict[str, str]
     }
 
 
+def _district_names(values: dict[str, str]) -> dict[str, str]:
+    from onewindow.geo.models import District
+
+    code = values.get("district", "")
+    district = District.objects.filter(code=code).first() if code else None
+    return {**values, "district": district.label if district else code}
+
+
 def side_by_side(left: dict[str, str], right: dict[str, str]) -> list[Line]:
+    """The fields either side fills, the district by its name."""
+    left, right = _district_names(left), _district_names(right)
     return [
         Line(field, label, left.get(field, ""), right.get(field, ""))
         for field, label in FIELD_LABELS.items()
@@ -128,7 +138,7 @@ def provenance_lines(
 ) -> list[dict[str, Any]]:
     """Each golden field: its value and where it came from (a record, its ID number, or the
     registration in OneWindow)."""
-    values = person_values(person, golden)
+    values = _district_names(person_values(person, golden))
     out = []
     for field, label in FIELD_LABELS.items():
         origin = golden.provenance.get(field)
