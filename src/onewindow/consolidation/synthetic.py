@@ -106,18 +106,20 @@ _FOREIGN_GIVEN_F = [
     "Emma",
     "Ines",
 ]
-_NATIONALITIES = ("USA", "GBR", "DEU", "ESP", "ITA", "RUS", "KOR", "VNM", "JPN", "FRA", "BRA")
+# ISO 3166-1 alpha-2, as the registry and the agencies' extracts write them.
+_NATIONALITIES = ("US", "GB", "DE", "ES", "IT", "RU", "KR", "VN", "JP", "FR", "BR")
+# Ten of Guangzhou's eleven districts, by their division codes.
 DISTRICTS: tuple[str, ...] = (
-    "东城区",
-    "西城区",
-    "朝阳区",
-    "海淀区",
-    "丰台区",
-    "石景山区",
-    "通州区",
-    "顺义区",
-    "昌平区",
-    "大兴区",
+    "440103",
+    "440104",
+    "440105",
+    "440106",
+    "440111",
+    "440112",
+    "440113",
+    "440114",
+    "440115",
+    "440118",
 )
 _STREETS = [
     "长安街",
@@ -131,7 +133,8 @@ _STREETS = [
     "光华路",
     "京顺路",
 ]
-_HUKOU = ("北京市", "河北省", "山东省", "河南省", "湖北省", "四川省", "广东省", "江苏省")
+# Hukou places (division codes of prefecture-level cities) migrants to Guangzhou come from.
+_HUKOU = ("110101", "130100", "370100", "410100", "420100", "510100", "440300", "320100")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _BIRTH_START = dt.date(1950, 1, 1)
 _BIRTH_DAYS = (dt.date(2005, 12, 31) - _BIRTH_START).days
@@ -192,7 +195,7 @@ def _person(
         born[birth, sex] += 1
         return _Person(
             pid, True, zh_family, zh_given, fam_py.capitalize(), giv_py.capitalize(), sex,
-            birth, "CHN", resident_id(birth, born[birth, sex], sex),
+            birth, "CN", resident_id(birth, born[birth, sex], sex),
             f"E{rng.randrange(10**8):08d}" if rng.random() < 0.5 else "",
             rng.choice(_HUKOU), district, _address(rng),
         )  # fmt: skip

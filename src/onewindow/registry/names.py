@@ -89,8 +89,11 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text, errors=lambda chars: anyascii(chars).lower()))
 
 
+@functools.lru_cache(maxsize=262_144)
 def pinyin_of(name: str) -> tuple[str, str]:
     """Toneless pinyin of a Chinese name as (surname, given), e.g. 单雄信 → ("shan", "xiongxin").
+
+    Cached: linkage and bulk writes ask for the same common names again and again.
 
     A transliterated foreign name is written given·family (伊万·彼得罗夫 → ("bideluofu", "yiwan")).
     """
