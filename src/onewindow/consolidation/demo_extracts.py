@@ -18,19 +18,10 @@ def _wrong_digit(number: str) -> str:
     return number[:-1] + ("0" if number[-1] != "0" else "1")
 
 
-def _swap_day_digits(born: datetime.date) -> datetime.date:
-    """The day's two digits swapped (12 → 21), or the month's when that is no date."""
-    for day, month in (
-        (int(f"{born.day:02d}"[::-1]), born.month),
-        (born.day, int(f"{born.month:02d}"[::-1])),
-    ):
-        try:
-            swapped = born.replace(day=day, month=month)
-        except ValueError:
-            continue
-        if swapped != born:
-            return swapped
-    return born + datetime.timedelta(days=1)
+def _one_digit_off(born: datetime.date) -> datetime.date:
+    """The birth date with the day's last digit off by one (16 → 17, 19 → 18)."""
+    step = -1 if born.day % 10 == 9 or born.day >= 28 else 1
+    return born + datetime.timedelta(days=step)
 
 
 def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
@@ -39,20 +30,24 @@ def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
     folder = Path(settings.VAR_DIR) / "demo-extracts"
     folder.mkdir(parents=True, exist_ok=True)
     ids = dict(
-        IdentityDocument.objects.filter(doc_type=DocumentType.RESIDENT_ID).values_list(
-            "person_id", "number"
-        )[: size * 4]
+        IdentityDocument.objects.filter(doc_type=DocumentType.RESIDENT_ID)
+        .order_by("person_id")
+        .values_list("person_id", "number")[: size * 4]
     )
     passports = dict(
-        IdentityDocument.objects.filter(doc_type=DocumentType.PASSPORT).values_list(
-            "person_id", "number"
-        )[: size * 4]
+        IdentityDocument.objects.filter(doc_type=DocumentType.PASSPORT)
+        .order_by("person_id")
+        .values_list("person_id", "number")[: size * 4]
     )
     citizens = list(
-        Person.objects.filter(pk__in=list(ids)).select_related("current_district")[:size]
+        Person.objects.filter(pk__in=list(ids))
+        .select_related("current_district")
+        .order_by("pk")[:size]
     )
     foreigners = list(
-        Person.objects.filter(pk__in=list(passports)).select_related("current_district")[:size]
+        Person.objects.filter(pk__in=list(passports))
+        .select_related("current_district")
+        .order_by("pk")[:size]
     )
 
     lines = ["个人编号,姓名,性别,出生日期,公民身份号码,户籍地,参保区"]
@@ -107,7 +102,7 @@ def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
     doubtful = [p for p in citizens if any(c in SIMPLIFIED_TO_TRADITIONAL for c in p.zh_name)]
     for p in doubtful[:4]:
         traditional = "".join(SIMPLIFIED_TO_TRADITIONAL.get(c, c) for c in p.zh_name)
-        born = _swap_day_digits(p.birth_date).strftime("%Y-%m-%d")
+        born = _one_digit_off(p.birth_date).strftime("%Y-%m-%d")
         sex = {"M": "男", "F": "女"}.get(p.sex, "")
         sheet.append([f"SX{p.pk:08d}", traditional, "", "", sex, born, "CN", "", ""])
     book.save(folder / "service_stations.xlsx")

@@ -103,7 +103,7 @@ def unmerge(*, actor: Any, person: Person, record_id: int) -> Person:
     person of its own. The pair is
     remembered as not the same person, so no later run links them again."""
     link = (
-        RecordLink.objects.select_for_update()
+        RecordLink.objects.select_for_update(of=("self",))
         .select_related("previous_person", "record")
         .filter(person=person, record_id=record_id)
         .first()
