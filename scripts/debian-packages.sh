@@ -7,11 +7,12 @@
 #   fonts-noto-cjk      Chinese/Japanese/Korean glyphs for the browser
 #   fonts-noto-core     Arabic, Devanagari, ... glyphs for the browser
 #   gettext             msgfmt compiles the translations; makemessages and a test use xgettext
+#   openjdk-17-jre-headless  Java for local Spark (record linkage on Splink's Spark backend)
 #   nodejs npm          only when npm is missing (vendoring front-end assets)
 #   python3-venv        only when python3 is Debian's and cannot make a venv
 set -euo pipefail
 
-packages=(postgresql chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei gettext)
+packages=(postgresql chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei gettext openjdk-17-jre-headless)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$(command -v python3 || true)" = /usr/bin/python3 ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     packages+=(python3-venv)

@@ -145,6 +145,7 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 '"name_key_l" = "name_key_swapped_r" OR "latin_key_l" = "latin_key_swapped_r"',
                 label_for_charts="family and given name swapped",
+                base_dialect_str="duckdb",  # Splink translates it for other backends
             ),
             cll.JaroWinklerLevel("name_key", 0.92),
             cll.JaroWinklerLevel("name_key", 0.8),
@@ -166,6 +167,7 @@ def birth_date_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 f'{dl} = 1 AND levenshtein("birth_ymd_l", "birth_ymd_r") = 2',
                 label_for_charts="two adjacent digits transposed",
+                base_dialect_str="duckdb",
             ),
             cll.DamerauLevenshteinLevel("birth_ymd", 1),
             cll.DamerauLevenshteinLevel("birth_ymd", 2),
