@@ -6,6 +6,7 @@ import pytest
 from onewindow.accounts.models import Role
 from onewindow.accounts.services import totp_current_code, totp_device
 from tests.conftest import BAIYUN, PASSWORD, TIANHE
+from tests.e2e.conftest import choose_language
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,8 +52,7 @@ def test_officer_finds_zhang_wei_and_reads_in_english(
     shoot(page, "3-record-zh")
 
     # and switches to English
-    page.click("button[name=language][value=en]")
-    page.wait_for_load_state()
+    choose_language(page, "en")
     # then the same record is shown in English
     assert page.url == f"{live_server.url}/staff/persons/{mine.uid}/"
     assert page.locator("html").get_attribute("lang") == "en"

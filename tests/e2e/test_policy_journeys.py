@@ -14,6 +14,7 @@ import pytest
 
 from onewindow.accounts.models import Role
 from onewindow.policies import facts_table
+from tests.e2e.conftest import choose_language
 from tests.e2e.test_application_journeys import DESKTOP, PHONE, no_overflow, press, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -48,7 +49,7 @@ def test_newcomer_works_out_the_work_permit_class(live_server, browser, shoot, v
     no_overflow(page)
     shoot(page, "1-zh")
     # when they switch to English and calculate again
-    press(page, "button[name=language][value=en]")
+    choose_language(page, "en")
     calculate_class_b(page)
     # then the same result, explained in English, with the version and its sources
     assert "Class B" in page.locator("#verdict").inner_text()

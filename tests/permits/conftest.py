@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from onewindow.accounts.models import Role
@@ -30,7 +31,10 @@ def spec() -> PermitSpec:
     return PermitSpec(
         type="work_residence_permit",
         title=Localized.model_validate(
-            {"zh-hans": "外国人工作居留许可", "en": "Work and residence permit"}
+            {
+                **{code: "Work and residence permit" for code, _ in settings.LANGUAGES},
+                "zh-hans": "外国人工作居留许可",
+            }
         ),
         validity_months=12,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from onewindow.core.yamlfile import DataFileError
 from onewindow.policies.catalogue import catalogue, policies_dir
@@ -85,15 +86,11 @@ def test_map_with_an_unknown_choice(tmp_path: Path) -> None:
 
 
 def test_label_missing_its_english_text(tmp_path: Path) -> None:
-    # given a fact's label in Chinese only
-    path, text = broken(
-        tmp_path,
-        "    label: {zh-hans: 缴存住房公积金年限, en: Years of housing fund contributions}",
-        "    label: {zh-hans: 缴存住房公积金年限}",
-    )
+    # given a fact's label without its English text
+    path, text = broken(tmp_path, "      en: Years of housing fund contributions\n", "")
     # then
     message = load_error(path)
-    line = line_of(text, "    label: {zh-hans: 缴存住房公积金年限}")
+    line = line_of(text, "      zh-hans: 缴存住房公积金年限")
     assert message == (
         f"{BASE}.yaml, line {line}: facts.housing_fund_years.label: Value error, missing text in en"
     )
@@ -210,7 +207,7 @@ def test_facts_and_conditions_are_checked_against_each_other(tmp_path, old, new,
 def test_a_band_may_end_at_zero():
     from onewindow.policies.schema import Item
 
-    label = {"zh-hans": "扣分", "en": "Deduction"}
+    label = {code: "Deduction" for code, _ in settings.LANGUAGES}
     item = Item.model_validate(
         {
             "code": "d",

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,7 @@ SHIPPED = sorted(catalogue())
 
 
 def text(en: str) -> dict[str, str]:
-    return {"zh-hans": en, "en": en}
+    return {code: en for code, _ in django_settings.LANGUAGES}
 
 
 # Two small policies of our own, so that every kind of rule is exercised whatever the shipped

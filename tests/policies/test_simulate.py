@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ NATIONALITIES = ["US", "JP", "KR", "DE", "FR", "GB", "RU", "IN", "NG", "BR"]
 
 
 def text(en: str) -> dict[str, str]:
-    return {"zh-hans": en, "en": en}
+    return {code: en for code, _ in django_settings.LANGUAGES}
 
 
 def registry_frame(n: int, seed: int) -> pl.DataFrame:

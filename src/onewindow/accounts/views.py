@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -33,6 +34,15 @@ def _limited(request: HttpRequest) -> bool:
     return by_ip or by_user
 
 
+def _next_page(request: HttpRequest) -> str:
+    """Where the page that sent the user to sign in asked to return, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe and target.startswith("/") else settings.LOGIN_REDIRECT_URL
+
+
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignInForm(request, data=request.POST)
@@ -45,7 +55,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             login(request, form.user)
             if form.device is not None:
                 otp_login(request, form.device)
-            return redirect("home")
+            return redirect(_next_page(request))
     else:
         form = SignInForm(request)
     return render(request, "accounts/sign_in.html", {"form": form})

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("onewindow.policies.urls")),
     path("", include("onewindow.consolidation.urls")),
     path("", include("onewindow.applications.urls")),
+    path("", include("onewindow.services.urls")),
     path("api/", api.urls),
 ]

@@ -1,8 +1,25 @@
-"""Reference data kept in Chinese and English: pick the one for the reader."""
+"""Texts for the reader's language: reference data kept in Chinese and English, and texts
+kept in every UI language as a mapping of language code to text."""
 
+from collections.abc import Mapping
+
+from django.conf import settings
 from django.utils.translation import get_language
 
 
 def zh_or_en(zh: str, en: str, language: str | None = None) -> str:
     """`zh` for a Chinese reader (the active language unless `language` is given), else `en`."""
     return zh if (language or get_language() or "").startswith("zh") else en
+
+
+def pick(texts: Mapping[str, str], language: str | None = None) -> str:
+    """The text of `texts` ({"zh-hans": ..., "en": ..., "fr": ...}) for the reader.
+
+    The reader's language (the active one unless `language` is given), then its base
+    language, then English, then the site's default language, then any text at all.
+    """
+    lang = (language or get_language() or settings.LANGUAGE_CODE).lower()
+    for code in (lang, lang.split("-")[0], "en", settings.LANGUAGE_CODE):
+        if texts.get(code):
+            return texts[code]
+    return next((t for t in texts.values() if t), "")

@@ -1,12 +1,17 @@
 """Reference geography: the city, its districts, sub-districts, communities and stations.
 
-Names are kept in Chinese and English; `label` gives the one for the active language.
+Names are kept in Chinese and English; `label` gives the one for the active language. For
+the other UI languages the English name goes through the translation catalogue, which holds
+the city's and the 11 districts' names (`geo.names`); smaller places keep their English
+(pinyin) names, and a station is named by its place in pinyin.
 """
 
 from django.db import models
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
-from onewindow.core.i18n import zh_or_en
+STATION_SUFFIX = "来穗人员服务站"
 
 
 class NamedPlace(models.Model):
@@ -23,8 +28,11 @@ class NamedPlace(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the reader's language (Chinese for Chinese readers, else English)."""
-        return zh_or_en(self.name_zh, self.name_en)
+        """The name in the reader's language: Chinese, English, or translated from English."""
+        language = get_language() or ""
+        if language.startswith("zh"):
+            return self.name_zh
+        return self.name_en if language.startswith("en") else gettext(self.name_en)
 
 
 class City(NamedPlace):
@@ -72,3 +80,11 @@ class ServiceStation(NamedPlace):
     class Meta(NamedPlace.Meta):
         verbose_name = _("service station")
         verbose_name_plural = _("service stations")
+
+    @property
+    def label(self) -> str:
+        language = get_language() or ""
+        if language.startswith(("zh", "en")) or not self.name_zh.endswith(STATION_SUFFIX):
+            return super().label
+        place = "".join(lazy_pinyin(self.name_zh.removesuffix(STATION_SUFFIX))).title()
+        return gettext("%(place)s migrant service station") % {"place": place}

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "onewindow.permits",
     "onewindow.policies",
     "onewindow.consolidation",
+    "onewindow.services",
     "onewindow.portal",
     "onewindow.backoffice",
 ]
@@ -140,7 +141,15 @@ RATELIMIT_USE_CACHE = "default"
 LOGIN_RATE = os.environ.get("ONEWINDOW_LOGIN_RATE", "10/m")
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Each language's own name for itself (the language menu and the directory's filter show it).
+LANGUAGES = [
+    ("zh-hans", "简体中文"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+    ("ru", "Русский"),
+    ("ko", "한국어"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"

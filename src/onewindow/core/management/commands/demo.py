@@ -27,6 +27,7 @@ from onewindow.policies.facts_table import build as facts_build
 from onewindow.registry.generate import generate_city
 from onewindow.registry.models import DocumentType, Employer, Person
 from onewindow.registry.services import document_add, person_create, residence_register
+from onewindow.services.demo import make_counsellor, seed_services
 
 TIANHE, YUEXIU, BAIYUN = "440106", "440104", "440111"
 # One officer in Tianhe for each agency that reviews applications (exit-entry is `officer`).
@@ -161,6 +162,10 @@ class Command(BaseCommand):
         self.stdout.write(f"== agency extracts to import: {write_demo_extracts()}")
         self.stdout.write("== linkage keys of the registered persons")
         index_registry()
+        self.stdout.write(f"== services at the stations: {seed_services():,}")
+        for user, _password in users:
+            if user.role == Role.STATION_STAFF:
+                make_counsellor(user)
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
@@ -202,6 +207,15 @@ class Command(BaseCommand):
             ],
             ("supervisor", Role.SUPERVISOR, {"agency": exit_entry, "districts": [tianhe, yuexiu]}),
             ("station", Role.STATION_STAFF, {"station": station}),
+            (
+                "station.yuexiu",
+                Role.STATION_STAFF,
+                {
+                    "station": ServiceStation.objects.filter(district=yuexiu)
+                    .order_by("code")
+                    .first()
+                },
+            ),
             ("analyst", Role.ANALYST, {}),
             (
                 "employer",

@@ -1,0 +1,175 @@
+"""Reads: the public directory, a resident's enrolments, a station's rosters, legal aid.
+
+Everything personal is scoped to the acting user here, so a view cannot leak a record by
+forgetting a check: outside the scope is `Http404`, as if the record did not exist.
+"""
+
+import uuid
+
+from django.db import transaction
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from onewindow.accounts.models import Role, User
+from onewindow.audit.services import audit_record
+
+from .models import (
+    ACTIVE_ENROLMENT,
+    Course,
+    CourseSession,
+    Enrolment,
+    EnrolmentStatus,
+    LegalAidRequest,
+    LegalAidStatus,
+    Service,
+)
+
+
+def service_directory(
+    *, need: str = "", district: str = "", language: str = ""
+) -> QuerySet[Service]:
+    """Active services, filtered by need, district code and a language they are offered in.
+
+    The language filter reads the JSON lists of the already filtered services in Python:
+    JSON containment is not portable between SQLite and PostgreSQL, and a city has some
+    thousands of services, not millions.
+    """
+    services = Service.objects.filter(active=True)
+    if need:
+        services = services.filter(need=need)
+    if district:
+        services = services.filter(station__district__code=district)
+    if language:
+        ids = [pk for pk, langs in services.values_list("pk", "languages") if language in langs]
+        services = services.filter(pk__in=ids)
+    return services.select_related("station__district", "station__info").annotate(
+        course_count=Count("courses")
+    )
+
+
+def service_get(*, uid: uuid.UUID) -> Service:
+    try:
+        return Service.objects.select_related("station__district", "station__info").get(
+            uid=uid, active=True
+        )
+    except Service.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def service_courses(*, service: Service) -> QuerySet[Course]:
+    """The service's courses with their sessions and first session's start, soonest first."""
+    return (
+        service.courses.annotate(
+            starts=Min("sessions__starts_at"),
+            waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
+        )
+        .prefetch_related(
+            Prefetch("sessions", queryset=CourseSession.objects.order_by("starts_at"))
+        )
+        .order_by("starts", "id")
+    )
+
+
+def course_get(*, uid: uuid.UUID) -> Course:
+    try:
+        return Course.objects.select_related("service__station").get(uid=uid)
+    except Course.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def enrolments_of(*, user: User) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(user=user)
+        .select_related("course__service__station")
+        .annotate(starts=Min("course__sessions__starts_at"))
+        .order_by("-queued_at")
+    )
+
+
+def my_enrolments(*, user: User, course: Course) -> Enrolment | None:
+    """The user's active enrolment on `course`, if any."""
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=user, course=course, status__in=ACTIVE_ENROLMENT).first()
+
+
+def enrolment_get(*, user: User, uid: uuid.UUID) -> Enrolment:
+    """One of the user's own enrolments."""
+    try:
+        return Enrolment.objects.select_related("course__service__station").get(uid=uid, user=user)
+    except Enrolment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def station_courses(*, actor: User) -> QuerySet[Course]:
+    """The courses of the station that `actor` (station staff) works at."""
+    if actor.role != Role.STATION_STAFF or actor.station_id is None:
+        return Course.objects.none()
+    return (
+        Course.objects.filter(service__station_id=actor.station_id)
+        .select_related("service")
+        .annotate(
+            starts=Min("sessions__starts_at"),
+            waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING)),
+        )
+        .order_by("starts", "id")
+    )
+
+
+@transaction.atomic
+def course_roster(*, actor: User, uid: uuid.UUID) -> tuple[Course, list[Enrolment]]:
+    """A course of the actor's station and its participants (enrolled, completed, waiting)."""
+    course = station_courses(actor=actor).filter(uid=uid).first()
+    if course is None:
+        raise Http404
+    enrolments = list(
+        course.enrolments.exclude(status=EnrolmentStatus.CANCELLED)
+        .select_related("user__person")
+        .prefetch_related("attendance")
+        .order_by("status", "queued_at", "id")
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="course_roster",
+        object_id=str(course.uid),
+        why="services",
+        details={"participants": len(enrolments)},
+    )
+    return course, enrolments
+
+
+def legal_aid_of(*, user: User) -> QuerySet[LegalAidRequest]:
+    """Requests the user filed, or (a counsellor) was assigned; nothing else."""
+    return (
+        LegalAidRequest.objects.filter(Q(requester=user) | Q(assigned_to=user))
+        .select_related("station")
+        .annotate(messages_count=Count("messages"))
+        .order_by("status", "-updated_at")
+    )
+
+
+@transaction.atomic
+def legal_aid_get(*, user: User, uid: uuid.UUID) -> LegalAidRequest:
+    """One request, to its requester or its counsellor only; each read is audited."""
+    try:
+        request = (
+            LegalAidRequest.objects.filter(Q(requester=user) | Q(assigned_to=user))
+            .select_related("station", "requester__person", "assigned_to")
+            .get(uid=uid)
+        )
+    except LegalAidRequest.DoesNotExist as exc:
+        raise Http404 from exc
+    audit_record(
+        actor=user,
+        action="read",
+        object_type="legal_aid",
+        object_id=str(request.uid),
+        why="legal_aid",
+        details={},
+    )
+    return request
+
+
+def open_legal_aid_count(*, user: User) -> int:
+    return LegalAidRequest.objects.filter(assigned_to=user, status=LegalAidStatus.OPEN).count()
