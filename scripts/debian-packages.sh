@@ -4,15 +4,17 @@
 #
 #   postgresql          the throw-away test cluster (scripts/postgres.sh)
 #   chromium            browser tests (Playwright drives /usr/bin/chromium; never `playwright install`)
-#   fonts-noto-cjk      Chinese/Japanese/Korean glyphs for the browser
-#   fonts-noto-core     Arabic, Devanagari, ... glyphs for the browser
+#   fonts-noto-cjk      Chinese/Japanese/Korean glyphs for the browser and the PDFs
+#   fonts-noto-core     Arabic, Devanagari, ... glyphs for the browser and the PDFs
+#   libpango-1.0-0 libpangoft2-1.0-0  text layout for WeasyPrint (course certificates)
 #   gettext             msgfmt compiles the translations; makemessages and a test use xgettext
 #   openjdk-17-jre-headless  Java for local Spark (record linkage on Splink's Spark backend)
 #   nodejs npm          only when npm is missing (vendoring front-end assets)
 #   python3-venv        only when python3 is Debian's and cannot make a venv
 set -euo pipefail
 
-packages=(postgresql chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei gettext openjdk-17-jre-headless)
+packages=(postgresql chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei gettext openjdk-17-jre-headless
+          libpango-1.0-0 libpangoft2-1.0-0)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$(command -v python3 || true)" = /usr/bin/python3 ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     packages+=(python3-venv)

@@ -5,12 +5,14 @@
 on the waiting list, and is given the place when someone cancels.
 (2) A domestic worker asks for legal help in English; the station's counsellor answers in
 Chinese; the worker reads the answer.
+(3) An invited expert comments on a policy consultation.
 """
 
+import datetime
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from onewindow.applications.models import Notification
 from onewindow.services.models import Enrolment
@@ -143,4 +145,45 @@ def test_the_home_page_in_every_language_on_a_phone(
     assert page.inner_text("#need-help h2") == tr(language, "I need help")
     no_overflow(page)
     shoot(page, f"home-{language}")
+    page.close()
+
+
+def test_an_expert_comments_on_a_consultation(
+    live_server: Any, browser: Any, shoot: Any, make_user: Any
+) -> None:
+    # given a consultation the city opened, with an invited expert
+    from onewindow.services.community import consultation_open
+
+    expert = make_user("expert")
+    now = timezone.now()
+    consultation = consultation_open(
+        actor=make_user("administrator"),
+        title={"zh-hans": "家政工人待命时间规定", "en": "Standby hours of domestic workers"},
+        question={
+            "zh-hans": "住家家政工人夜间待命是否应计入工作时间？",
+            "en": "Should a live-in domestic worker's night standby count as working time?",
+        },
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=10),
+        experts=[expert],
+        documents=[({"zh-hans": "草案", "en": "Draft rules"}, "https://example.org/draft.pdf")],
+    )
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(live_server.url)
+    choose_language(page, "en")
+    # when the expert signs in, finds the consultation and comments
+    sign_in(page, live_server.url, expert)
+    assert page.url.endswith("/consultations/")
+    page.get_by_role("link", name="Standby hours of domestic workers").click()
+    page.wait_for_url(f"**/consultations/{consultation.uid}/")
+    assert page.locator("#id_capacity").input_value().startswith("expert")
+    page.check("input[name=stance][value=amend]")
+    page.fill("#id_body", "Count standby as working time at a reduced rate, with a weekly cap.")
+    shoot(page, "1-comment-en")
+    press(page, "main form button[type=submit]")
+    # then the comment is recorded, as an expert's
+    assert "1 comment so far." in page.inner_text("main")
+    comment = consultation.comments.get()
+    assert comment.capacity == "expert" and comment.author == expert
+    shoot(page, "2-recorded-en")
     page.close()

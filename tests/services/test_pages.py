@@ -117,3 +117,45 @@ def test_the_station_sees_its_roster_and_records_attendance(
         == 404
     )
     assert signed_in(person).get(f"/staff/courses/{course.uid}/").status_code == 403
+
+
+@pytest.mark.parametrize("language", ["ar", "zh-hans", "fr"])
+def test_the_certificate_is_a_pdf_in_the_reader_s_language(
+    make_course: Any, resident: Any, make_user: Any, language: str
+) -> None:
+    course = make_course(capacity=1, attendance_required=1)
+    person = resident()
+    client = signed_in(person)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    client.post(f"/courses/{course.uid}/enrol/")
+    enrolment = Enrolment.objects.get(course=course)
+    # not completed yet: no certificate
+    assert client.get(f"/me/courses/{enrolment.uid}/certificate.pdf").status_code == 404
+    staff = make_user("station_staff", station=course.service.station)
+    from onewindow.services.services import attendance_record, enrolment_complete
+
+    attendance_record(actor=staff, session=course.sessions.first(), present={enrolment.pk: True})
+    enrolment_complete(actor=staff, enrolment=enrolment)
+    response = client.get(f"/me/courses/{enrolment.uid}/certificate.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    # the script's glyphs come from an embedded font that has them
+    font = {"ar": b"Arabic", "zh-hans": b"CJK", "fr": b"Noto-Sans"}[language]
+    assert font in _font_names(response.content)
+    # someone else's certificate: 404
+    other = signed_in(resident())
+    assert other.get(f"/me/courses/{enrolment.uid}/certificate.pdf").status_code == 404
+
+
+def _font_names(pdf: bytes) -> bytes:
+    """The /BaseFont names of a PDF, looked for in its (possibly compressed) object streams."""
+    import re
+    import zlib
+
+    chunks = [pdf]
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompress(raw))
+        except zlib.error:
+            continue
+    return b" ".join(re.findall(rb"/BaseFont\s*/([^\s/>]+)", b"\n".join(chunks)))

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    EXPERT = "expert", _("Expert")
 
 
 STAFF_ROLES = frozenset(

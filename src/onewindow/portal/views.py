@@ -13,6 +13,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         if user.is_staff_role:
             return redirect("backoffice:home")
+        if user.role == "expert":
+            return redirect("services:consultations")
         return redirect("portal:me" if user.role == "resident" else "applications:mine")
     return render(request, "portal/home.html")
 

@@ -113,3 +113,100 @@ def make_counsellor(user: Any) -> LegalAidCounsellor:
         user=user, defaults={"station": user.station}
     )
     return counsellor
+
+
+def seed_community(*, admin: Any, station_staff: Any, expert: Any, resident: Any) -> None:
+    """An association, two volunteer shifts, an open consultation and a closed one with
+    comments, so that every community page of the demo has something on it."""
+    from .community import (
+        association_event_post,
+        association_register,
+        consultation_comment,
+        consultation_open,
+        shift_post,
+    )
+    from .models import Consultation
+
+    if Consultation.objects.exists():
+        return
+    now = timezone.now()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    association = association_register(
+        actor=station_staff,
+        name="Guangzhou African Francophone Association · 广州非洲法语区侨民协会",
+        description="Welcome evenings, help with paperwork, French–Chinese language exchange.",
+        languages=["fr", "en", "zh-hans"],
+        contact_email="contact@example.org",
+        members=[resident],
+    )
+    association_event_post(
+        user=resident,
+        association=association,
+        station_id=station_staff.station_id,
+        title="Soirée d'accueil des nouveaux arrivants · 新来穗人员欢迎会",
+        description="",
+        starts_at=datetime.datetime.combine(
+            tomorrow + datetime.timedelta(days=9), datetime.time(19), tzinfo=tz
+        ),
+    )
+    for days, title, langs in (
+        (4, "Interpreting at the residence-permit counter · 居住证窗口翻译", ["en", "fr", "ar"]),
+        (11, "Chinese conversation club · 汉语角", ["zh-hans", "en", "ru", "ko"]),
+    ):
+        start = datetime.datetime.combine(
+            tomorrow + datetime.timedelta(days=days), datetime.time(9), tzinfo=tz
+        )
+        shift_post(
+            actor=station_staff,
+            title=title,
+            description="",
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=3),
+            slots=3,
+            languages=langs,
+        )
+    with CATALOGUE.open(encoding="utf-8") as f:
+        demo = yaml.safe_load(f)["consultation"]
+    texts, question = demo["title"], demo["question"]
+    consultation_open(
+        actor=admin,
+        title=texts,
+        question=question,
+        opens_at=now - datetime.timedelta(days=2),
+        closes_at=now + datetime.timedelta(days=28),
+        experts=[expert],
+    )
+    closed = consultation_open(
+        actor=admin,
+        title={
+            **texts,
+            "zh-hans": "来穗人员服务站开放时间（已结束）",
+            "en": "Service station opening hours (closed)",
+        },
+        question={
+            **question,
+            "zh-hans": "服务站是否应在周六开放？",
+            "en": "Should the stations open on Saturdays?",
+        },
+        opens_at=now - datetime.timedelta(days=40),
+        closes_at=now + datetime.timedelta(seconds=5),
+        experts=[expert],
+    )
+    consultation_comment(
+        user=expert,
+        consultation=closed,
+        capacity="expert",
+        association=None,
+        stance="support",
+        body="Saturday mornings at least: most migrants work six days a week.",
+    )
+    consultation_comment(
+        user=resident,
+        consultation=closed,
+        capacity="association",
+        association=association,
+        stance="amend",
+        body="Open on Saturdays, close on Mondays instead.",
+    )
+    Consultation.objects.filter(pk=closed.pk).update(closes_at=now - datetime.timedelta(days=1))

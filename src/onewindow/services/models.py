@@ -7,6 +7,7 @@ language as a mapping of language code to text (`core.i18n.pick` gives the reade
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onewindow.core.i18n import pick
 from onewindow.core.models import BaseModel
@@ -59,9 +60,9 @@ class Service(BaseModel):
     )
     need = models.CharField(_("need"), max_length=20, choices=Need.choices)
     name = models.JSONField(_("name"))
-    description = models.JSONField(_("description"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
     # Languages the service is offered in, as language codes ("zh-hans", "yue", "en", ...).
-    languages = models.JSONField(_("languages"), default=list)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
     free = models.BooleanField(_("free of charge"), default=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -255,3 +256,220 @@ class LegalAidMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}#{self.pk}"
+
+
+class ServiceFeedback(models.Model):
+    """A resident's rating (1–5) and comment on a service; one per resident, editable."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "user"], name="one_feedback_per_user"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.rating}"
+
+
+class Volunteer(BaseModel):
+    """A resident (a foreign national too) who offers languages and skills."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer"
+    )
+    languages = models.JSONField(_("languages"), default=list)
+    skills = models.TextField(_("skills"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Shift(BaseModel):
+    """A volunteering shift a station posts: when, how many people, which languages help."""
+
+    station = models.ForeignKey(
+        "geo.ServiceStation", on_delete=models.PROTECT, related_name="shifts"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    slots = models.PositiveIntegerField(_("volunteers needed"))
+    taken = models.PositiveIntegerField(default=0)
+    languages = models.JSONField(_("languages wanted"), default=list)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("volunteer shift")
+        verbose_name_plural = _("volunteer shifts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(taken__lte=models.F("slots")), name="shift_within_slots"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def open_slots(self) -> int:
+        return max(self.slots - self.taken, 0)
+
+
+class ShiftSignup(BaseModel):
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="signups")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="signups")
+    cancelled = models.BooleanField(default=False)
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift", "volunteer"],
+                condition=models.Q(cancelled=False),
+                name="one_signup_per_shift",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} @ {self.shift}"
+
+
+class Association(BaseModel):
+    """A migrants' association, registered by a station, partner of one or more stations."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    languages = models.JSONField(_("languages"), default=list)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    stations = models.ManyToManyField(
+        "geo.ServiceStation", related_name="associations", verbose_name=_("stations")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="associations", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssociationEvent(BaseModel):
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="events")
+    station = models.ForeignKey("geo.ServiceStation", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Consultation(BaseModel):
+    """A policy consultation the city opens: a question, documents, a closing date."""
+
+    title = models.JSONField(_("title"))
+    question = models.JSONField(_("question"))
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    experts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="consultations_as_expert", blank=True
+    )
+
+    class Meta:
+        ordering = ["-opens_at", "id"]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return pick(self.title)
+
+    @property
+    def question_text(self) -> str:
+        return pick(self.question)
+
+
+class ConsultationDocument(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="documents"
+    )
+    title = models.JSONField(_("title"))
+    url = models.URLField(_("link"))
+
+    def __str__(self) -> str:
+        return pick(self.title)
+
+    @property
+    def label(self) -> str:
+        return pick(self.title)
+
+
+class Capacity(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    EXPERT = "expert", _("Expert")
+    ASSOCIATION = "association", _("Association")
+
+
+class Stance(models.TextChoices):
+    SUPPORT = "support", _("Supports the proposal")
+    OPPOSE = "oppose", _("Opposes the proposal")
+    AMEND = "amend", _("Proposes changes")
+
+
+class ConsultationComment(BaseModel):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    capacity = models.CharField(_("commenting as"), max_length=12, choices=Capacity.choices)
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    stance = models.CharField(
+        pgettext_lazy("comment stance", "position"), max_length=10, choices=Stance.choices
+    )
+    body = models.TextField(_("comment"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity="association", association__isnull=False)
+                | (~models.Q(capacity="association") & models.Q(association__isnull=True)),
+                name="association_comment_names_it",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}#{self.pk}"

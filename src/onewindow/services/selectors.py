@@ -5,16 +5,22 @@ forgetting a check: outside the scope is `Http404`, as if the record did not exi
 """
 
 import uuid
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from onewindow.accounts.models import Role, User
 from onewindow.audit.services import audit_record
 
 from .models import (
     ACTIVE_ENROLMENT,
+    Association,
+    AssociationEvent,
+    Capacity,
+    Consultation,
     Course,
     CourseSession,
     Enrolment,
@@ -22,6 +28,9 @@ from .models import (
     LegalAidRequest,
     LegalAidStatus,
     Service,
+    Shift,
+    ShiftSignup,
+    Stance,
 )
 
 
@@ -173,3 +182,134 @@ def legal_aid_get(*, user: User, uid: uuid.UUID) -> LegalAidRequest:
 
 def open_legal_aid_count(*, user: User) -> int:
     return LegalAidRequest.objects.filter(assigned_to=user, status=LegalAidStatus.OPEN).count()
+
+
+def feedback_summary(*, service: Service) -> dict[str, Any]:
+    """Average rating, number of ratings and the latest comments (without their authors)."""
+    ratings = service.feedback.aggregate(average=Avg("rating"), count=Count("id"))
+    comments = list(service.feedback.exclude(comment="").values("rating", "comment")[:5])
+    return {**ratings, "comments": comments}
+
+
+def open_shifts(*, district: str = "") -> QuerySet[Shift]:
+    shifts = Shift.objects.filter(starts_at__gt=timezone.now(), taken__lt=F("slots"))
+    if district:
+        shifts = shifts.filter(station__district__code=district)
+    return shifts.select_related("station__district")
+
+
+def my_signups(*, user: User) -> QuerySet[ShiftSignup]:
+    return ShiftSignup.objects.filter(volunteer__user=user).select_related("shift__station")
+
+
+def signup_get(*, user: User, uid: uuid.UUID) -> ShiftSignup:
+    try:
+        return ShiftSignup.objects.select_related("shift").get(uid=uid, volunteer__user=user)
+    except ShiftSignup.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def shift_get(*, uid: uuid.UUID) -> Shift:
+    try:
+        return Shift.objects.select_related("station").get(uid=uid)
+    except Shift.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@transaction.atomic
+def station_shifts(*, actor: User) -> list[Shift]:
+    """The shifts of the actor's station with who signed up (a read of persons: audited)."""
+    if actor.role != Role.STATION_STAFF or actor.station_id is None:
+        return []
+    shifts = list(
+        Shift.objects.filter(station_id=actor.station_id)
+        .prefetch_related(
+            Prefetch(
+                "signups",
+                queryset=ShiftSignup.objects.filter(cancelled=False).select_related(
+                    "volunteer__user__person"
+                ),
+            )
+        )
+        .order_by("-starts_at")[:50]
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="station_shifts",
+        object_id=str(actor.station_id),
+        why="services",
+        details={"shifts": len(shifts)},
+    )
+    return shifts
+
+
+def station_signup_get(*, actor: User, uid: uuid.UUID) -> ShiftSignup:
+    signup = (
+        ShiftSignup.objects.filter(uid=uid, shift__station_id=actor.station_id or -1)
+        .select_related("shift")
+        .first()
+    )
+    if signup is None or actor.role != Role.STATION_STAFF:
+        raise Http404
+    return signup
+
+
+def associations_public() -> QuerySet[Association]:
+    upcoming = AssociationEvent.objects.filter(starts_at__gt=timezone.now()).select_related(
+        "station"
+    )
+    return Association.objects.prefetch_related(
+        "stations__district", Prefetch("events", queryset=upcoming, to_attr="upcoming")
+    )
+
+
+def association_get(*, uid: uuid.UUID) -> Association:
+    found = associations_public().filter(uid=uid).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def consultations() -> QuerySet[Consultation]:
+    return Consultation.objects.filter(opens_at__lte=timezone.now()).annotate(
+        comment_count=Count("comments")
+    )
+
+
+def consultation_get(*, uid: uuid.UUID) -> Consultation:
+    found = consultations().prefetch_related("documents").filter(uid=uid).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def consultation_summary(*, consultation: Consultation) -> dict[str, Any]:
+    """After the closing date: comments counted by capacity and position, and all of them
+    grouped by capacity (residents unnamed; experts and associations named)."""
+    if consultation.closes_at > timezone.now():
+        raise Http404
+    comments = list(
+        consultation.comments.select_related("association", "author").order_by(
+            "capacity", "created_at"
+        )
+    )
+    table = {capacity: dict.fromkeys(Stance.values, 0) for capacity in Capacity.values}
+    for c in comments:
+        table[c.capacity][c.stance] += 1
+    return {
+        "total": len(comments),
+        "rows": [
+            (
+                Capacity(cap).label,
+                [(Stance(s).label, counts[s]) for s in Stance.values],
+                sum(counts.values()),
+            )
+            for cap, counts in table.items()
+        ],
+        "stances": [Stance(s).label for s in Stance.values],
+        "groups": [
+            (Capacity(cap).label, [c for c in comments if c.capacity == cap])
+            for cap in Capacity.values
+        ],
+    }

@@ -7,7 +7,7 @@ recipient's language, e-mails after commit (`applications.events.notify`).
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -57,6 +57,15 @@ def _audit(actor: Any, action: str, object_type: str, obj: Any, **details: Any) 
     )
 
 
+def take_place(rows: QuerySet[Any], counter: str, limit: str) -> bool:
+    """Add one to `counter` of the row in `rows` if it is still below `limit`; True if so.
+
+    One conditional UPDATE: the database runs these one at a time per row, so places are
+    never given beyond the limit however many people ask at once.
+    """
+    return bool(rows.filter(**{f"{counter}__lt": F(limit)}).update(**{counter: F(counter) + 1}))
+
+
 def waiting_position(enrolment: Enrolment) -> int:
     """1 for the first on the course's waiting list."""
     return Enrolment.objects.filter(
@@ -77,9 +86,7 @@ def course_enrol(*, user: User, course: Course) -> Enrolment:
         raise DomainError("residents_only", _("Only residents can enrol on a course."))
     if Enrolment.objects.filter(course=course, user=user, status__in=ACTIVE_ENROLMENT).exists():
         raise DomainError("already_enrolled", _("You are already enrolled on this course."))
-    took_place = Course.objects.filter(pk=course.pk, enrolled_count__lt=F("capacity")).update(
-        enrolled_count=F("enrolled_count") + 1
-    )
+    took_place = take_place(Course.objects.filter(pk=course.pk), "enrolled_count", "capacity")
     status = EnrolmentStatus.ENROLLED if took_place else EnrolmentStatus.WAITING
     try:
         with transaction.atomic():

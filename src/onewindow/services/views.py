@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
@@ -16,7 +16,8 @@ from onewindow.accounts.models import Role
 from onewindow.core.i18n import zh_or_en
 
 from . import selectors, services
-from .forms import DirectoryFilter, LegalAidForm, ReplyForm
+from .certificate import certificate_pdf
+from .forms import DirectoryFilter, FeedbackForm, LegalAidForm, ReplyForm
 from .models import Accessibility, EnrolmentStatus, LegalAidStatus, Need
 
 
@@ -57,6 +58,8 @@ def service_detail(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
             "hours": _hours(info),
             "accessibility": [Accessibility(a).label for a in (info.accessibility if info else [])],
             "now": timezone.now(),
+            "feedback": selectors.feedback_summary(service=service),
+            "feedback_form": FeedbackForm() if request.user.is_authenticated else None,
         },
     )
 
@@ -89,6 +92,16 @@ def my_courses(request: HttpRequest) -> HttpResponse:
         if e.status == EnrolmentStatus.WAITING:
             e.position = services.waiting_position(e)
     return render(request, "services/my_courses.html", {"enrolments": enrolments})
+
+
+@resident_required
+def certificate(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    enrolment = selectors.enrolment_get(user=request.user, uid=uid)
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise Http404
+    response = HttpResponse(certificate_pdf(enrolment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{enrolment.certificate_number}.pdf"'
+    return response
 
 
 @require_POST

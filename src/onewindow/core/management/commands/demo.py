@@ -27,7 +27,7 @@ from onewindow.policies.facts_table import build as facts_build
 from onewindow.registry.generate import generate_city
 from onewindow.registry.models import DocumentType, Employer, Person
 from onewindow.registry.services import document_add, person_create, residence_register
-from onewindow.services.demo import make_counsellor, seed_services
+from onewindow.services.demo import make_counsellor, seed_community, seed_services
 
 TIANHE, YUEXIU, BAIYUN = "440106", "440104", "440111"
 # One officer in Tianhe for each agency that reviews applications (exit-entry is `officer`).
@@ -166,6 +166,14 @@ class Command(BaseCommand):
         for user, _password in users:
             if user.role == Role.STATION_STAFF:
                 make_counsellor(user)
+        by_name = {user.username: user for user, _password in users}
+        self.stdout.write("== an association, volunteer shifts, consultations")
+        seed_community(
+            admin=by_name["admin"],
+            station_staff=by_name["station"],
+            expert=by_name["expert"],
+            resident=by_name["resident"],
+        )
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
@@ -217,6 +225,7 @@ class Command(BaseCommand):
                 },
             ),
             ("analyst", Role.ANALYST, {}),
+            ("expert", Role.EXPERT, {}),
             (
                 "employer",
                 Role.EMPLOYER,
