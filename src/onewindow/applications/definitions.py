@@ -256,5 +256,11 @@ def _check_policy(spec: ApplicationType) -> None:
             raise TypeFileError(f"{spec.code}.yaml: the policy has no fact '{rule.fact}'")
 
 
+@functools.cache
+def permit_titles() -> dict[str, Localized]:
+    """The title of each permit type, in every UI language, from the shipped type files."""
+    return {t.permit.type: t.permit.title for t in application_types().values() if t.permit}
+
+
 def application_type(code: str) -> ApplicationType:
     return application_types()[code]

@@ -4,11 +4,11 @@ often as wanted and be re-run after an interruption."""
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from onewindow.accounts.models import User
-from onewindow.core.i18n import zh_or_en
 
 from . import calendar
 from .events import PERMIT_EXPIRING, REVIEW_DUE, REVIEW_OVERDUE, notify
@@ -65,7 +65,7 @@ def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
             kind="permit_expiring",
             message=PERMIT_EXPIRING,
             dedupe_key=f"permit_expiring:{permit.uid}:{permit.valid_to.isoformat()}",
-            permit=zh_or_en(permit.title_zh, permit.title_en, user.language or "zh"),
+            permit=permit.title_in(user.language or settings.LANGUAGE_CODE),
             number=permit.number,
             until=permit.valid_to.isoformat(),
         )

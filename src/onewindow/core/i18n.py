@@ -4,12 +4,21 @@ kept in every UI language as a mapping of language code to text."""
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import get_language
 
 
 def zh_or_en(zh: str, en: str, language: str | None = None) -> str:
-    """`zh` for a Chinese reader (the active language unless `language` is given), else `en`."""
-    return zh if (language or get_language() or "").startswith("zh") else en
+    """`zh` for a Chinese reader (the active language unless `language` is given), `en` for
+    an English one, and for the others `en` as the translation catalogue gives it (reference
+    names marked there, such as the agencies'; any other text stays in English)."""
+    lang = language or get_language() or ""
+    if lang.startswith("zh"):
+        return zh
+    if lang.startswith("en") or not en:
+        return en
+    with translation.override(lang):
+        return translation.gettext(en)
 
 
 def pick(texts: Mapping[str, str], language: str | None = None) -> str:

@@ -10,8 +10,11 @@ Only public keys are stored here; each private key lives in a file under
 """
 
 from django.db import models
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.applications.definitions import permit_titles
 from onewindow.core.i18n import zh_or_en
 from onewindow.core.models import BaseModel
 
@@ -78,8 +81,19 @@ class Permit(BaseModel):
 
     @property
     def title(self) -> str:
-        """The type's title in the reader's language (Chinese or English)."""
-        return zh_or_en(self.title_zh, self.title_en)
+        """The type's title in the reader's language."""
+        return self.title_in(get_language() or "")
+
+    def title_in(self, language: str) -> str:
+        """The title as issued in Chinese and English; in the other UI languages, as the
+        permit's type file gives it (the file's current text)."""
+        if language.startswith(("zh", "en")):
+            return zh_or_en(self.title_zh, self.title_en, language)
+        localized = permit_titles().get(self.permit_type)
+        if localized is None:
+            return self.title_en
+        with translation.override(language):
+            return str(localized)
 
 
 class PermitSequence(models.Model):

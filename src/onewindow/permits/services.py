@@ -9,6 +9,7 @@ import calendar
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,7 +23,6 @@ from onewindow.applications.events import notify
 from onewindow.applications.models import Application
 from onewindow.audit.services import audit_record
 from onewindow.core.errors import ConflictError, DomainError
-from onewindow.core.i18n import zh_or_en
 from onewindow.registry.models import Person
 
 from .models import Permit, PermitSequence, PermitStatus, SigningKey
@@ -145,7 +145,7 @@ def _tell_holder(permit: Permit, message: str, **params: Any) -> None:
             application=None,
             kind=f"permit_{permit.status}",
             message=message,
-            permit=zh_or_en(permit.title_zh, permit.title_en, user.language or "zh"),
+            permit=permit.title_in(user.language or settings.LANGUAGE_CODE),
             number=permit.number,
             **params,
         )
