@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from onewindow.services.community import consultation_open
-from onewindow.services.models import StationInfo
+from onewindow.services.models import Consultation, StationInfo
 from tests.e2e.conftest import choose_language
 from tests.e2e.test_application_journeys import DESKTOP, sign_in
 from tests.services.conftest import counsellor, make_course, resident  # noqa: F401
@@ -54,6 +54,14 @@ def city(make_course: Any, make_user: Any, counsellor: Any) -> dict[str, str]:
         opens_at=now - datetime.timedelta(days=1),
         closes_at=now + datetime.timedelta(days=5),
     )
+    closed = consultation_open(
+        actor=make_user("administrator"),
+        title={"zh-hans": "已结束", "en": "Closed one"},
+        question={"zh-hans": "问题？", "en": "The question?"},
+        opens_at=now - datetime.timedelta(days=9),
+        closes_at=now + datetime.timedelta(days=1),
+    )
+    Consultation.objects.filter(pk=closed.pk).update(closes_at=now)
     return {
         "home": "/",
         "sign-in": "/accounts/login/",
@@ -64,6 +72,9 @@ def city(make_course: Any, make_user: Any, counsellor: Any) -> dict[str, str]:
         "associations": "/associations/",
         "rules": "/policies/",
         "calculator": "/policies/calculator/work_permit_points/",
+        "hukou calculator": "/policies/calculator/gz_points_hukou/",
+        "verify a permit": "/verify",
+        "summary": f"/consultations/{closed.uid}/summary/",
     }
 
 
