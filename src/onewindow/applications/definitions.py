@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 
 import yaml
 from django.conf import settings
-from django.utils.translation import get_language
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from onewindow.core.i18n import pick
 
 TYPES_DIR = Path(__file__).with_name("types")
 _IDENT = r"^[a-z][a-z0-9_]*$"
@@ -52,9 +53,7 @@ class Localized(BaseModel):
         return dict(self.model_extra or {})
 
     def __str__(self) -> str:
-        texts = self.texts()
-        lang = (get_language() or settings.LANGUAGE_CODE).lower()
-        return texts.get(lang) or texts.get(lang.split("-")[0]) or texts.get("en", "")
+        return pick(self.texts())
 
 
 def _localized_complete(value: Localized) -> Localized:

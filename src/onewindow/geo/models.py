@@ -6,6 +6,8 @@ the city's and the 11 districts' names (`geo.names`); smaller places keep their 
 (pinyin) names, and a station is named by its place in pinyin.
 """
 
+import functools
+
 from django.db import models
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -86,5 +88,11 @@ class ServiceStation(NamedPlace):
         language = get_language() or ""
         if language.startswith(("zh", "en")) or not self.name_zh.endswith(STATION_SUFFIX):
             return super().label
-        place = "".join(lazy_pinyin(self.name_zh.removesuffix(STATION_SUFFIX))).title()
+        place = _place_pinyin(self.name_zh.removesuffix(STATION_SUFFIX))
         return gettext("%(place)s migrant service station") % {"place": place}
+
+
+@functools.lru_cache(maxsize=1024)
+def _place_pinyin(place: str) -> str:
+    """沙面北 → "Shamianbei"; labels are drawn in every station list, the names are few."""
+    return "".join(lazy_pinyin(place)).title()

@@ -10,12 +10,11 @@ Only public keys are stored here; each private key lives in a file under
 """
 
 from django.db import models
-from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.applications.definitions import permit_titles
-from onewindow.core.i18n import zh_or_en
+from onewindow.core.i18n import pick, zh_or_en
 from onewindow.core.models import BaseModel
 
 
@@ -90,10 +89,7 @@ class Permit(BaseModel):
         if language.startswith(("zh", "en")):
             return zh_or_en(self.title_zh, self.title_en, language)
         localized = permit_titles().get(self.permit_type)
-        if localized is None:
-            return self.title_en
-        with translation.override(language):
-            return str(localized)
+        return pick(localized.texts(), language) if localized else self.title_en
 
 
 class PermitSequence(models.Model):

@@ -8,7 +8,6 @@ title also in Chinese, the language of the issuing station.
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language, get_language_bidi
 from weasyprint import HTML
 
 from onewindow.core.i18n import pick
@@ -28,8 +27,6 @@ def certificate_pdf(enrolment: Enrolment) -> bytes:
             "holder": person.display_name if person else enrolment.user.username,
             "station": course.service.station,
             "issued": timezone.localdate(enrolment.updated_at),
-            "LANG": get_language(),
-            "BIDI": get_language_bidi(),
         },
     )
     return HTML(string=html).write_pdf()

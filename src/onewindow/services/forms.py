@@ -7,13 +7,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.accounts.models import User
 from onewindow.geo.models import District, ServiceStation
 
-from .models import Capacity, LegalAidTopic, Need, Stance
+from .models import EXTRA_LANGUAGES, Capacity, LegalAidTopic, Need, Stance
 from .services import MAX_MESSAGE
 
 # Languages a service can be offered in: the UI languages and Cantonese.
-SERVICE_LANGUAGES = [*settings.LANGUAGES, ("yue", "粵語")]
+SERVICE_LANGUAGES = [*settings.LANGUAGES, *EXTRA_LANGUAGES]
 
 
 class DirectoryFilter(forms.Form):
@@ -129,9 +130,7 @@ class HoursForm(forms.Form):
     hours = forms.DecimalField(label=_("Hours"), min_value=0.5, max_value=24, decimal_places=1)
 
 
-def _users(value: str) -> list:
-    from onewindow.accounts.models import User
-
+def _users(value: str) -> list[User]:
     names = [n.strip() for n in value.replace("，", ",").split(",") if n.strip()]
     found = list(User.objects.filter(username__in=names))
     missing = sorted(set(names) - {u.username for u in found})

@@ -633,9 +633,7 @@ def _service_fields(
         "free": _free(item, current.free if current else False),
         "active": _status(item),
     }
-    # The model's defaults ({} and []) are what full_clean calls blank: they are allowed here.
-    empty = [name for name in ("description", "languages") if not fields[name]]
-    _check(Service(**fields), exclude=["station", "uid", *empty])
+    _check(Service(**fields), exclude=["station", "uid"])
     return fields
 
 

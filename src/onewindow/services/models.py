@@ -12,6 +12,9 @@ from django.utils.translation import pgettext_lazy
 from onewindow.core.i18n import pick
 from onewindow.core.models import BaseModel
 
+# Languages a service may be offered in besides the UI languages, with their own names.
+EXTRA_LANGUAGES = [("yue", "粵語")]
+
 
 class Need(models.TextChoices):
     LANGUAGE = "language", _("Language training")

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +16,6 @@ from onewindow.accounts.models import Role, User
 from onewindow.audit.services import audit_record
 
 from .models import (
-    ACTIVE_ENROLMENT,
     Association,
     AssociationEvent,
     Capacity,
@@ -26,7 +25,6 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     LegalAidRequest,
-    LegalAidStatus,
     Service,
     Shift,
     ShiftSignup,
@@ -87,19 +85,25 @@ def course_get(*, uid: uuid.UUID) -> Course:
 
 
 def enrolments_of(*, user: User) -> QuerySet[Enrolment]:
+    """The user's enrolments, each with its course's first session and, on the waiting list,
+    its place in the queue (1 = next), in one query."""
+    ahead = (
+        Enrolment.objects.filter(
+            course_id=OuterRef("course_id"),
+            status=EnrolmentStatus.WAITING,
+            queued_at__lte=OuterRef("queued_at"),
+        )
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         Enrolment.objects.filter(user=user)
         .select_related("course__service__station")
-        .annotate(starts=Min("course__sessions__starts_at"))
+        .annotate(starts=Min("course__sessions__starts_at"), position=Subquery(ahead))
         .order_by("-queued_at")
     )
-
-
-def my_enrolments(*, user: User, course: Course) -> Enrolment | None:
-    """The user's active enrolment on `course`, if any."""
-    if not user.is_authenticated:
-        return None
-    return Enrolment.objects.filter(user=user, course=course, status__in=ACTIVE_ENROLMENT).first()
 
 
 def enrolment_get(*, user: User, uid: uuid.UUID) -> Enrolment:
@@ -178,10 +182,6 @@ def legal_aid_get(*, user: User, uid: uuid.UUID) -> LegalAidRequest:
         details={},
     )
     return request
-
-
-def open_legal_aid_count(*, user: User) -> int:
-    return LegalAidRequest.objects.filter(assigned_to=user, status=LegalAidStatus.OPEN).count()
 
 
 def feedback_summary(*, service: Service) -> dict[str, Any]:

@@ -5,7 +5,6 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from onewindow.core.i18n import zh_or_en
 from . import selectors, services
 from .certificate import certificate_pdf
 from .forms import DirectoryFilter, FeedbackForm, LegalAidForm, ReplyForm
-from .models import Accessibility, EnrolmentStatus, LegalAidStatus, Need
+from .models import Accessibility, EnrolmentStatus, LegalAidStatus
 
 
 def directory(request: HttpRequest) -> HttpResponse:
@@ -28,7 +27,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "services/directory.html",
-        {"form": form, "services": found, "needs": Need.choices},
+        {"form": form, "services": found},
     )
 
 
@@ -57,7 +56,6 @@ def service_detail(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
             "address": zh_or_en(station.address_zh, station.address_en),
             "hours": _hours(info),
             "accessibility": [Accessibility(a).label for a in (info.accessibility if info else [])],
-            "now": timezone.now(),
             "feedback": selectors.feedback_summary(service=service),
             "feedback_form": FeedbackForm() if request.user.is_authenticated else None,
         },
@@ -87,10 +85,7 @@ def enrol(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
 
 @resident_required
 def my_courses(request: HttpRequest) -> HttpResponse:
-    enrolments = list(selectors.enrolments_of(user=request.user))
-    for e in enrolments:
-        if e.status == EnrolmentStatus.WAITING:
-            e.position = services.waiting_position(e)
+    enrolments = selectors.enrolments_of(user=request.user)
     return render(request, "services/my_courses.html", {"enrolments": enrolments})
 
 

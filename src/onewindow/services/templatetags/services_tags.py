@@ -1,10 +1,10 @@
 from django import template
 from django.conf.locale import LANG_INFO
 
-register = template.Library()
+from onewindow.services.models import EXTRA_LANGUAGES
 
-# Languages a service may be offered in that Django does not name.
-EXTRA_NAMES = {"yue": "粵語"}
+register = template.Library()
+EXTRA_NAMES = dict(EXTRA_LANGUAGES)
 
 
 @register.filter
