@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from onewindow.registry.models import DocumentType, IdentityDocument, Person
 
-from .record_linkage import SIMPLIFIED_TO_TRADITIONAL
+from .hanzi import SIMPLIFIED_TO_TRADITIONAL, traditional
 
 
 def _wrong_digit(number: str) -> str:
@@ -101,9 +101,9 @@ def write_demo_extracts(seed: int = 7, size: int = 200) -> Path:
     # the birth date mistyped, no district. Linkage cannot be sure: an officer decides.
     doubtful = [p for p in citizens if any(c in SIMPLIFIED_TO_TRADITIONAL for c in p.zh_name)]
     for p in doubtful[:4]:
-        traditional = "".join(SIMPLIFIED_TO_TRADITIONAL.get(c, c) for c in p.zh_name)
+        written = traditional(p.zh_name)
         born = _one_digit_off(p.birth_date).strftime("%Y-%m-%d")
         sex = {"M": "男", "F": "女"}.get(p.sex, "")
-        sheet.append([f"SX{p.pk:08d}", traditional, "", "", sex, born, "CN", "", ""])
+        sheet.append([f"SX{p.pk:08d}", written, "", "", sex, born, "CN", "", ""])
     book.save(folder / "service_stations.xlsx")
     return folder

@@ -22,20 +22,6 @@ from onewindow.registry.names import has_cjk, split_chinese_name
 REGISTRY_TRUST = 101  # above any agency's (0-100): officers checked it against the papers
 REGISTRY = "registry"
 
-# The golden fields; a pair is one field whose value is a (family, given) tuple.
-GOLDEN_FIELDS: tuple[str, ...] = (
-    "zh_name",
-    "name",
-    "latin_name",
-    "sex",
-    "birth_date",
-    "nationality",
-    "hukou_place",
-    "district",
-    "resident_id",
-    "passport_number",
-)
-
 
 @dataclass(frozen=True)
 class Candidate:

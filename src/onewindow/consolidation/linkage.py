@@ -145,6 +145,13 @@ def settings_for(link_type: LinkType, comparisons: list[Any], blocking_rules: li
     )
 
 
+def check_unique_ids(frames: Sequence[pd.DataFrame]) -> None:
+    """Raise ``ValueError`` when a record id occurs more than once across the frames."""
+    ids = pd.concat([f[UNIQUE_ID] for f in frames], ignore_index=True)
+    if ids.duplicated().any():
+        raise ValueError("record ids must be unique across all input frames")
+
+
 def make_linker(
     frames: Sequence[pd.DataFrame], settings: SettingsCreator | dict[str, Any]
 ) -> Linker:
@@ -155,9 +162,7 @@ def make_linker(
     (``ONEWINDOW_DUCKDB_MEMORY``, default 4GB) and spills to a temporary directory beyond it,
     so a million records fit the machine.
     """
-    ids = pd.concat([f[UNIQUE_ID] for f in frames], ignore_index=True)
-    if ids.duplicated().any():
-        raise ValueError("record ids must be unique across all input frames")
+    check_unique_ids(frames)
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{_duckdb_memory()}'")
     con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/onewindow-duckdb'")

@@ -28,11 +28,13 @@ import pandas as pd
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, JSONField
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.audit.services import audit_record
 from onewindow.core.bulk import bulk_insert, reserve_ids
+from onewindow.core.errors import DomainError
 from onewindow.core.ids import uuid7
 from onewindow.geo.models import District
 from onewindow.registry.generate import ALPHA3
@@ -43,7 +45,8 @@ from onewindow.registry.models import (
     Person,
     PersonStatus,
 )
-from onewindow.registry.names import person_keys, pinyin_of
+from onewindow.registry.names import person_keys, pinyin_and_latin
+from onewindow.registry.services import name_fields, write_name_keys
 
 from .golden import (
     REGISTRY,
@@ -57,7 +60,9 @@ from .golden import (
 from .linkage import make_linker, prepare_frame
 from .mappings import mappings
 from .models import (
+    BatchStatus,
     GoldenRecord,
+    ImportBatch,
     LinkageRun,
     LinkHow,
     Origin,
@@ -65,6 +70,7 @@ from .models import (
     RecordLink,
     ReviewPair,
     RunStatus,
+    StagedRecord,
 )
 from .record_linkage import _keys, derive, onewindow_settings, train_onewindow
 
@@ -132,8 +138,6 @@ def _datetime(value: Any) -> dt.datetime:
 
 def pending_records() -> pl.DataFrame:
     """Staged records of finished imports not linked yet, with their source and import time."""
-    from .models import BatchStatus
-
     join = f"LEFT JOIN {_q(RecordLink._meta.db_table)} l ON l.record_id = s.id"
     sql = _staged_sql("", join, "l.record_id IS NULL AND b.status = %s") + " ORDER BY s.id"
     rows = [
@@ -459,12 +463,9 @@ def _person_fields(winners: dict[str, Candidate], districts: dict[str, int]) -> 
     latin_family, latin_given = value("latin_name", ("", ""))
     zh = value("zh_name")
     nationality = value("nationality").upper()
-    pinyin = ""
-    if zh:
-        fam_py, giv_py = pinyin_of(zh)
-        pinyin = f"{fam_py} {giv_py}".strip()
-        if nationality == "CN" and not latin_family:
-            latin_family, latin_given = fam_py.title(), giv_py.title()
+    pinyin, (latin_family, latin_given) = pinyin_and_latin(
+        zh, nationality, (latin_family, latin_given)
+    )
     hukou = value("hukou_place") if nationality == "CN" else ""
     return {
         "family_name": family[:100],
@@ -503,7 +504,7 @@ def _free_numbers(numbers: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 def _documents_of(
-    person_id: int, winners: dict[str, Candidate], now: dt.datetime
+    person_id: int, winners: dict[str, Candidate], stamp: Any
 ) -> list[tuple[str, str, tuple]]:
     """Identity-document rows (DOCUMENT_COLUMNS) for the winning ID and passport numbers."""
     nationality = winners["nationality"].value if "nationality" in winners else ""
@@ -511,7 +512,6 @@ def _documents_of(
         (DocumentType.RESIDENT_ID, "resident_id", "CHN"),
         (DocumentType.PASSPORT, "passport_number", ALPHA3.get(nationality, nationality)),
     ]
-    stamp = _dbtime(now)
     return [
         (
             doc_type,
@@ -572,7 +572,7 @@ def create_persons(
 ) -> list[int]:
     """Insert one person per group (its records, its winners) with golden record, documents
     and name keys; returns the new ids in the order of `groups`."""
-    now = timezone.now()
+    stamp = _dbtime(timezone.now())
     ids = reserve_ids(Person, len(groups))
     persons, golden, keys, documents = [], [], [], []
     for pid, (_members, winners) in zip(ids, groups, strict=True):
@@ -582,29 +582,18 @@ def create_persons(
             (
                 pid,
                 _uid(),
-                _dbtime(now),
-                _dbtime(now),
+                stamp,
+                stamp,
                 *(fields[c] for c in PERSON_COLUMNS[4:15]),
                 PersonStatus.ACTIVE,
                 fields["current_district_id"],
                 1,
             )
         )
-        golden.append(
-            (pid, Origin.LINKAGE, provenance_of(winners), _dbtime(now), *keys_of.values())
-        )
-        names = {
-            k: fields[k]
-            for k in (
-                "family_name",
-                "given_name",
-                "latin_family_name",
-                "latin_given_name",
-                "zh_name",
-            )
-        }
+        golden.append((pid, Origin.LINKAGE, provenance_of(winners), stamp, *keys_of.values()))
+        names = {k: fields[k] for k in NAME_FIELDS}
         keys.extend((pid, k, fields["current_district_id"]) for k in sorted(person_keys(**names)))
-        documents.extend(_documents_of(pid, winners, now))
+        documents.extend(_documents_of(pid, winners, stamp))
     bulk_insert(Person, PERSON_COLUMNS, persons)
     bulk_insert(
         GoldenRecord,
@@ -625,15 +614,14 @@ def _dbtime(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _json(value: Any) -> Any:
-    from django.db.models import JSONField
+_JSON = JSONField()
 
-    return JSONField().get_db_prep_value(value, connection)
+
+def _json(value: Any) -> Any:
+    return _JSON.get_db_prep_value(value, connection)
 
 
 def _staged_sql(select: str, join: str, where: str) -> str:
-    from .models import ImportBatch, StagedRecord
-
     staged, batch = _q(StagedRecord._meta.db_table), _q(ImportBatch._meta.db_table)
     columns = ", ".join(f"s.{c}" for c in STAGED_COLUMNS)
     return (
@@ -693,7 +681,13 @@ def _registry_candidates(
 NAME_FIELDS = ("family_name", "given_name", "latin_family_name", "latin_given_name", "zh_name")
 
 
-def refresh_persons(person_ids: Iterable[int], now: dt.datetime | None = None) -> int:
+def refresh_persons(
+    person_ids: Iterable[int],
+    now: dt.datetime | None = None,
+    *,
+    trust: dict[str, int] | None = None,
+    districts: dict[str, int] | None = None,
+) -> int:
     """Re-apply survivorship to persons whose records changed; returns how many changed.
 
     A person built by linkage takes every field from its records; a person registered in
@@ -704,7 +698,11 @@ def refresh_persons(person_ids: Iterable[int], now: dt.datetime | None = None) -
     ids = sorted(set(person_ids))
     if not ids:
         return 0
-    trust, districts = source_trust(), dict(District.objects.values_list("code", "id"))
+    stamp = _dbtime(now)
+    if trust is None:
+        trust = source_trust()
+    if districts is None:
+        districts = dict(District.objects.values_list("code", "id"))
     codes = {v: k for k, v in districts.items()}
     linked = linked_rows(ids)
     docs = _documents(ids)
@@ -741,14 +739,9 @@ def refresh_persons(person_ids: Iterable[int], now: dt.datetime | None = None) -
             for k, v in updates.items():
                 setattr(person, k, v)
             if set(updates) & {*NAME_FIELDS, "current_district_id"}:
-                NameKey.objects.filter(person=person).delete()
-                names = {k: getattr(person, k) for k in NAME_FIELDS}
-                NameKey.objects.bulk_create(
-                    NameKey(person=person, key=k, district_id=person.current_district_id)
-                    for k in sorted(person_keys(**names))
-                )
+                write_name_keys(person)
         keys = _golden_keys(
-            {k: getattr(person, k) for k in NAME_FIELDS}
+            name_fields(person)
             | {
                 "sex": person.sex,
                 "birth_date": person.birth_date,
@@ -759,16 +752,12 @@ def refresh_persons(person_ids: Iterable[int], now: dt.datetime | None = None) -
         GoldenRecord.objects.filter(pk=person.pk).update(
             provenance=provenance_of(winners), updated_at=now, **keys
         )
-        documents.extend(_documents_of(person.pk, winners, now))
+        documents.extend(_documents_of(person.pk, winners, stamp))
     _insert_documents(documents)
     return changed
 
 
 def _thresholds(auto: float | None, review: float | None) -> tuple[float, float]:
-    from django.utils.translation import gettext_lazy as _
-
-    from onewindow.core.errors import DomainError
-
     auto = settings.LINKAGE_AUTO_THRESHOLD if auto is None else auto
     review = settings.LINKAGE_REVIEW_THRESHOLD if review is None else review
     if not (0 < review <= auto <= 1):
@@ -865,7 +854,7 @@ def link_pending(
         )
         touched = {pid for rid, (pid, _p) in to_person.items() if pid}
         say(f"updating {len(touched)} persons already known")
-        refresh_persons(touched, now)
+        refresh_persons(touched, now, trust=trust, districts=districts)
         pending = _review_pairs(run, review_rows, final, refused)
         LinkageRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE,
@@ -929,10 +918,3 @@ def _review_pairs(
     ]
     ReviewPair.objects.bulk_create(new, batch_size=1000)
     return len(new)
-
-
-def pending_records_count() -> int:
-    """How many staged records of finished imports wait for linkage."""
-    from .models import BatchStatus, StagedRecord
-
-    return StagedRecord.objects.filter(batch__status=BatchStatus.DONE, link__isnull=True).count()

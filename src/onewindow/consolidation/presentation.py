@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.registry.models import Person
 
 from .golden import REGISTRY
+from .hanzi import simplify
 from .mappings import mappings
 from .models import GoldenRecord, StagedRecord
-from .record_linkage import simplify
 
 FIELD_LABELS = {
     "zh_name": _("Name in Chinese characters"),

@@ -22,19 +22,9 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
+from onewindow.consolidation.hanzi import simplify
 from onewindow.consolidation.linkage import DEFAULT_SEED, LinkType, settings_for, train
 from onewindow.registry.names import has_cjk, latin_tokens, pinyin_of
-
-# Simplified -> traditional for characters common in names (a small hand list; not
-# a general converter). Reversed by :func:`simplify`.
-SIMPLIFIED_TO_TRADITIONAL: dict[str, str] = dict(
-    zip(
-        "张陈刘黄赵华伟东丽杨吴马孙郑谢许韩冯邓叶苏吕军艳涛红兰国宁辉鹏飞云龙凤颖凯强杰",
-        "張陳劉黃趙華偉東麗楊吳馬孫鄭謝許韓馮鄧葉蘇呂軍艷濤紅蘭國寧輝鵬飛雲龍鳳穎凱強傑",
-        strict=True,
-    )
-)
-TRADITIONAL_TO_SIMPLIFIED = {t: s for s, t in SIMPLIFIED_TO_TRADITIONAL.items()}
 
 # Romanisations of a surname used in Hong Kong, Macao, Taiwan and older passports,
 # keyed by the pinyin. :func:`fold_latin` maps each variant to its (first) pinyin.
@@ -76,11 +66,6 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "birth_year",
     "birth_ymd",
 )
-
-
-def simplify(text: str) -> str:
-    """Traditional characters of :data:`SIMPLIFIED_TO_TRADITIONAL` made simplified."""
-    return "".join(TRADITIONAL_TO_SIMPLIFIED.get(c, c) for c in text)
 
 
 def fold_latin(token: str) -> str:

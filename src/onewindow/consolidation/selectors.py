@@ -1,11 +1,13 @@
-"""Reads for the import pages (administrators only; the views check the role)."""
+"""Reads for the import and linkage pages (administrators only; the views check the role)."""
 
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 
-from .models import ImportBatch
+from onewindow.registry.models import PersonStatus
+
+from .models import BatchStatus, ImportBatch, LinkageRun, PairStatus, ReviewPair, StagedRecord
 
 
 def batches() -> Any:
@@ -24,16 +26,10 @@ def rejects_page(batch: ImportBatch, page: Any) -> Page:
 
 
 def runs() -> Any:
-    from .models import LinkageRun
-
     return LinkageRun.objects.select_related("started_by").defer("model")[:20]
 
 
 def pending_pairs(page: Any) -> Page:
-    from onewindow.registry.models import PersonStatus
-
-    from .models import PairStatus, ReviewPair
-
     pairs = (
         ReviewPair.objects.filter(status=PairStatus.PENDING)
         .exclude(person__status=PersonStatus.MERGED)
@@ -44,11 +40,14 @@ def pending_pairs(page: Any) -> Page:
 
 
 def pair_get(uid: Any) -> Any:
-    from .models import ReviewPair
-
     try:
         return ReviewPair.objects.select_related(
             "record__batch", "person__golden", "decided_by"
         ).get(uid=uid)
     except (ReviewPair.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def pending_records_count() -> int:
+    """How many staged records of finished imports wait for linkage."""
+    return StagedRecord.objects.filter(batch__status=BatchStatus.DONE, link__isnull=True).count()

@@ -36,7 +36,7 @@ from pyspark.sql.pandas.types import from_arrow_type
 from splink import Linker, SettingsCreator
 from splink.backends.spark import SparkAPI, similarity_jar_location
 
-from onewindow.consolidation.linkage import UNIQUE_ID
+from onewindow.consolidation.linkage import check_unique_ids
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkDataFrame
@@ -164,9 +164,7 @@ def make_spark_linker(
     (Splink's in-memory ``persist`` is left out: here it ran a 2 GB driver out of
     memory in clustering on 600 records.)
     """
-    ids = pd.concat([f[UNIQUE_ID] for f in frames], ignore_index=True)
-    if ids.duplicated().any():
-        raise ValueError("record ids must be unique across all input frames")
+    check_unique_ids(frames)
     spark = spark or local_spark_session()
     if not _has_checkpoint_dir(spark):
         raise ValueError("the Spark session needs a checkpoint directory (setCheckpointDir)")

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import polars as pl
 from stdnum.cn.ric import calc_check_digit
 
+from onewindow.consolidation.hanzi import traditional
 from onewindow.consolidation.mappings import RECORD_FIELDS
 from onewindow.consolidation.record_linkage import LATIN_VARIANTS
-from onewindow.consolidation.record_linkage import SIMPLIFIED_TO_TRADITIONAL as TRADITIONAL
 from onewindow.registry.names import pinyin_of
 
 AGENCIES: tuple[str, ...] = ("social_insurance", "exit_entry", "service_stations")
@@ -248,8 +248,7 @@ def _record(person: _Person, agency: str, rng: random.Random, first: bool) -> di
         else:
             latin_family = _typo(latin_family, rng, _ALPHABET)
     if agency == "service_stations" and person.citizen and rng.random() < DAMAGE["traditional"]:
-        zh_family = "".join(TRADITIONAL.get(c, c) for c in zh_family)
-        zh_given = "".join(TRADITIONAL.get(c, c) for c in zh_given)
+        zh_family, zh_given = traditional(zh_family), traditional(zh_given)
     if person.citizen and zh_given != person.zh_given:
         latin_given = pinyin_of(zh_family + zh_given)[1].capitalize()
     variants = LATIN_VARIANTS.get(latin_family.lower())

@@ -18,7 +18,6 @@ from onewindow.registry.events import person_event
 from onewindow.registry.models import Person
 
 from .forms import LinkageForm, UploadForm
-from .linking import link_pending, pending_records_count
 from .models import GoldenRecord, Origin, RecordLink
 from .presentation import (
     person_values,
@@ -28,8 +27,15 @@ from .presentation import (
     source_title,
     weights,
 )
-from .review import decide, unmerge
-from .selectors import batch_get, batches, pair_get, pending_pairs, rejects_page, runs
+from .selectors import (
+    batch_get,
+    batches,
+    pair_get,
+    pending_pairs,
+    pending_records_count,
+    rejects_page,
+    runs,
+)
 from .services import import_file
 
 admin_required = role_required(Role.ADMINISTRATOR)
@@ -118,6 +124,8 @@ def rejects_csv(request: HttpRequest, uid: str) -> HttpResponse:
 def linkage(request: HttpRequest) -> HttpResponse:
     form = LinkageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        from .linking import link_pending  # Splink and DuckDB load when a run is asked for
+
         link_pending(
             actor=request.user,
             auto=form.cleaned_data["auto"],
@@ -148,10 +156,12 @@ def _read(user: Any, *persons: Person) -> None:
 def pair(request: HttpRequest, uid: str) -> HttpResponse:
     item = pair_get(uid)
     if request.method == "POST":
+        from .review import decide  # loads the linkage pipeline: only when deciding
+
         decide(actor=request.user, pair=item, decision=request.POST.get("decision", ""))
         return redirect("consolidation:linkage")
     link = RecordLink.objects.select_related("person").filter(record=item.record).first()
-    golden = GoldenRecord.objects.filter(pk=item.person_id).first()
+    golden = getattr(item.person, "golden", None)  # selected with the pair
     _read(request.user, item.person, *([link.person] if link else []))
     lines = side_by_side(record_values(item.record), person_values(item.person, golden))
     return render(
@@ -162,7 +172,6 @@ def pair(request: HttpRequest, uid: str) -> HttpResponse:
             "lines": lines,
             "weights": weights(item.weights),
             "source": source_title(item.record.source),
-            "current": link.person if link else None,
         },
     )
 
@@ -180,6 +189,8 @@ def golden(request: HttpRequest, uid: str) -> HttpResponse:
             record_id = int(request.POST.get("record", ""))
         except ValueError as exc:
             raise Http404 from exc
+        from .review import unmerge  # loads the linkage pipeline: only when splitting
+
         into = unmerge(actor=request.user, person=person, record_id=record_id)
         return redirect("consolidation:golden", uid=into.uid)
     links = list(

@@ -17,7 +17,9 @@ def zh_or_en(zh: str, en: str, language: str | None = None) -> str:
         return zh
     if lang.startswith("en") or not en:
         return en
-    with translation.override(lang):
+    if language is None:
+        return translation.gettext(en)
+    with translation.override(language):
         return translation.gettext(en)
 
 

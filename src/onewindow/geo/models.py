@@ -13,6 +13,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
+from onewindow.core.i18n import zh_or_en
+
 STATION_SUFFIX = "来穗人员服务站"
 
 
@@ -31,10 +33,7 @@ class NamedPlace(models.Model):
     @property
     def label(self) -> str:
         """The name in the reader's language: Chinese, English, or translated from English."""
-        language = get_language() or ""
-        if language.startswith("zh"):
-            return self.name_zh
-        return self.name_en if language.startswith("en") else gettext(self.name_en)
+        return zh_or_en(self.name_zh, self.name_en)
 
 
 class City(NamedPlace):

@@ -106,6 +106,19 @@ def pinyin_of(name: str) -> tuple[str, str]:
     return fam_py, _pinyin(given)
 
 
+def pinyin_and_latin(
+    zh_name: str, nationality: str, latin: tuple[str, str]
+) -> tuple[str, tuple[str, str]]:
+    """A person's pinyin ("zhang wei") and Latin (family, given) names: a citizen without
+    Latin names is written in pinyin, e.g. 张伟 → ("zhang wei", ("Zhang", "Wei"))."""
+    if not zh_name:
+        return "", latin
+    family, given = pinyin_of(zh_name)
+    if nationality == "CN" and not latin[0]:
+        latin = (family.title(), given.title())
+    return f"{family} {given}".strip(), latin
+
+
 def _order_keys(family: list[str], given: list[str]) -> set[str]:
     tokens = family + given
     if not tokens:

@@ -28,10 +28,11 @@ from .models import (
     Relation,
     ResidenceRegistration,
 )
-from .names import normalize_document_number, person_keys, pinyin_of
+from .names import normalize_document_number, person_keys, pinyin_and_latin
 
 
-def _name_fields(person: Person) -> dict[str, str]:
+def name_fields(person: Person) -> dict[str, str]:
+    """The fields a person's search and linkage name keys are made from."""
     return {
         "family_name": person.family_name,
         "given_name": person.given_name,
@@ -41,11 +42,12 @@ def _name_fields(person: Person) -> dict[str, str]:
     }
 
 
-def _write_name_keys(person: Person) -> None:
+def write_name_keys(person: Person) -> None:
+    """Replace the person's name keys with those of their current names and district."""
     NameKey.objects.filter(person=person).delete()
     NameKey.objects.bulk_create(
         NameKey(person=person, key=k, district_id=person.current_district_id)
-        for k in sorted(person_keys(**_name_fields(person)))
+        for k in sorted(person_keys(**name_fields(person)))
     )
 
 
@@ -86,14 +88,12 @@ def person_create(
         hukou_place=hukou_place if nationality == "CN" else "",
         hukou_province=hukou_place[:2] if nationality == "CN" else "",
     )
-    if person.zh_name:
-        fam_py, giv_py = pinyin_of(person.zh_name)
-        person.pinyin = f"{fam_py} {giv_py}".strip()
-        if nationality == "CN" and not person.latin_family_name:
-            person.latin_family_name, person.latin_given_name = fam_py.title(), giv_py.title()
+    person.pinyin, (person.latin_family_name, person.latin_given_name) = pinyin_and_latin(
+        person.zh_name, nationality, (person.latin_family_name, person.latin_given_name)
+    )
     person.full_clean()
     person.save()
-    _write_name_keys(person)
+    write_name_keys(person)
     person_event(actor=actor, person=person, action="create", why=why)
     return person
 

@@ -15,7 +15,6 @@ from onewindow.accounts.models import Role
 from onewindow.core.i18n import zh_or_en
 
 from . import selectors, services
-from .certificate import certificate_pdf
 from .forms import DirectoryFilter, FeedbackForm, LegalAidForm, ReplyForm
 from .models import Accessibility, EnrolmentStatus, LegalAidStatus
 
@@ -94,6 +93,8 @@ def certificate(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     enrolment = selectors.enrolment_get(user=request.user, uid=uid)
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Http404
+    from .certificate import certificate_pdf  # WeasyPrint loads when a certificate is asked for
+
     response = HttpResponse(certificate_pdf(enrolment), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{enrolment.certificate_number}.pdf"'
     return response
