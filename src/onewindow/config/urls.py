@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("onewindow.consolidation.urls")),
     path("", include("onewindow.applications.urls")),
     path("", include("onewindow.services.urls")),
+    path("", include("onewindow.monitoring.urls")),
     path("api/", api.urls),
 ]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "onewindow.core",
     "onewindow.accounts",
     "onewindow.audit",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "onewindow.policies",
     "onewindow.consolidation",
     "onewindow.services",
+    "onewindow.monitoring",
     "onewindow.portal",
     "onewindow.backoffice",
 ]
@@ -129,6 +132,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Background work (Django's tasks API, django-tasks backport): tasks wait in the database and
+# `onewindow db_worker` (started by `onewindow serve`) runs them; the nightly monitoring task
+# re-enqueues itself for the next night.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ONEWINDOW_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 CACHES = {
     "default": {

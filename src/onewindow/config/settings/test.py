@@ -24,3 +24,5 @@ WHITENOISE_USE_FINDERS = True
 # Live-server threads must not keep connections open past a request, or PostgreSQL cannot
 # drop the test database at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Tasks run where they are enqueued: a test sees their effect at once.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

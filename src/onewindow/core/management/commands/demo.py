@@ -23,6 +23,9 @@ from onewindow.core.demo_applications import (
 )
 from onewindow.geo.models import District, ServiceStation
 from onewindow.geo.services import geo_load_reference_data
+from onewindow.monitoring.alerts import run_alerts
+from onewindow.monitoring.demo import seed_monitoring
+from onewindow.monitoring.refresh import refresh_aggregates
 from onewindow.policies.facts_table import build as facts_build
 from onewindow.registry.generate import generate_city
 from onewindow.registry.models import DocumentType, Employer, Person
@@ -174,6 +177,10 @@ class Command(BaseCommand):
             expert=by_name["expert"],
             resident=by_name["resident"],
         )
+        self.stdout.write(f"== permits and two years of applications: {seed_monitoring()}")
+        self.stdout.write("== the dashboard's figures and tonight's alerts")
+        refresh_aggregates()
+        run_alerts()
         self._print(users)
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
