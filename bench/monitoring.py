@@ -493,12 +493,16 @@ def main() -> None:
                    "--requests", str(args.requests), "--seed", str(args.seed)]  # fmt: skip
         if args.applications:
             command += ["--applications", str(args.applications)]
-        proc = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
-        lines = proc.stdout.splitlines()
-        print("\n".join(line for line in lines if not line.startswith("RESULT ")))
-        if proc.returncode != 0:
-            sys.exit(proc.returncode)
-        result = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
+        result_line = ""
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+            for line in proc.stdout:  # the child's progress, as it comes
+                if line.startswith("RESULT "):
+                    result_line = line
+                else:
+                    print(line, end="", flush=True)
+        if proc.returncode != 0 or not result_line:
+            sys.exit(proc.returncode or 1)
+        result = json.loads(result_line[7:])
         result["machine"] = {
             "nproc": os.cpu_count(),
             "python": platform.python_version(),

@@ -305,6 +305,20 @@ def _records(dataset: Dataset) -> list[dict[str, Any]]:
     return out
 
 
+def preview(slug: str, records: list[dict[str, Any]], chinese: bool) -> dict[str, Any]:
+    """The records as the two-way table they come from: a row per district or type (named in
+    Chinese or English), a column per value of the dataset's column field."""
+    dataset = DATASETS[slug]
+    code, zh, en = (f.name for f in dataset.row_fields)
+    column = dataset.column_field.name
+    columns = list(dict.fromkeys(r[column] for r in records))
+    rows: dict[str, list[Any]] = {}
+    for r in records:
+        label = r[zh if chinese else en] or r[code]
+        rows.setdefault(label, []).append(r)
+    return {"columns": columns, "rows": [(label, cells) for label, cells in rows.items()]}
+
+
 def as_csv(slug: str) -> str:
     data = publish(slug)
     dataset = DATASETS[slug]

@@ -179,7 +179,9 @@ def open_data(request: HttpRequest) -> HttpResponse:
     datasets = []
     for slug, dataset in opendata.DATASETS.items():
         data = opendata.publish(slug)
-        datasets.append({"dataset": dataset, "data": data})
+        chinese = get_language().startswith("zh")
+        table = opendata.preview(slug, data["records"], chinese)
+        datasets.append({"dataset": dataset, "data": data, "table": table})
     return render(
         request,
         "monitoring/open_data.html",
