@@ -316,7 +316,7 @@ def preview(slug: str, records: list[dict[str, Any]], chinese: bool) -> dict[str
     for r in records:
         label = r[zh if chinese else en] or r[code]
         rows.setdefault(label, []).append(r)
-    return {"columns": columns, "rows": [(label, cells) for label, cells in rows.items()]}
+    return {"columns": columns, "rows": list(rows.items())}
 
 
 def as_csv(slug: str) -> str:
