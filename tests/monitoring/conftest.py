@@ -15,6 +15,7 @@ from onewindow.monitoring.refresh import refresh_aggregates
 from onewindow.permits.models import Permit
 from onewindow.registry.generate import generate_city
 from onewindow.registry.models import Person
+from tests.services.conftest import counsellor, make_course, resident  # noqa: F401 - fixtures
 
 TODAY = datetime.date(2026, 11, 20)
 _numbers = itertools.count(1)
@@ -117,14 +118,14 @@ def city(reference: None, make_user: Callable[..., Any]) -> dict[str, Any]:
             valid_to=TODAY + 900 * day,
             endorsed_until=None if i % 2 else TODAY + 200 * day,
         )
-    resident = make_user(Role.RESIDENT, person=citizens[30])
+    applicant = make_user(Role.RESIDENT, person=citizens[30])
     apps = []
     for i, person in enumerate(citizens[20:40]):
         submitted = TODAY - (10 + 12 * i) * day
         open_ = i < 3
         apps.append(
             make_application(
-                resident,
+                applicant,
                 person,
                 type_code="residence_permit",
                 submitted=submitted,
@@ -139,5 +140,5 @@ def city(reference: None, make_user: Callable[..., Any]) -> dict[str, Any]:
         "citizens": citizens,
         "lapsed": lapsed,
         "applications": apps,
-        "resident": resident,
+        "resident": applicant,
     }

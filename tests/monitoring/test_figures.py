@@ -165,3 +165,36 @@ def test_unknown_filters_are_ignored_not_errors(
 )
 def test_percentile_of_a_day_histogram(histogram: list, q: float, expected: float | None) -> None:
     assert percentile(histogram, q) == expected
+
+
+def test_course_and_legal_aid_uptake_equal_the_service_records(
+    make_course: Any, resident: Any, counsellor: Any, make_user: Any
+) -> None:
+    from onewindow.services.services import attendance_record, course_enrol, legal_aid_request
+
+    course = make_course(capacity=2, sessions=2)
+    people = [resident() for _ in range(3)]
+    enrolments = [course_enrol(user=u, course=course) for u in people]  # 2 places, 1 waiting
+    staff = make_user("station_staff", station=course.service.station)
+    first = course.sessions.order_by("starts_at").first()
+    attendance_record(
+        actor=staff, session=first, present={enrolments[0].pk: True, enrolments[1].pk: False}
+    )
+    counsellor()
+    for topic in ("wages", "wages", "housing"):
+        legal_aid_request(
+            user=people[0],
+            station=course.service.station,
+            topic=topic,
+            body="Help, please.",
+            language="en",
+        )
+    rows = _figures("services_courses").rows
+    with translation.override("en"):
+        label = str(course.service.station)
+    assert rows == [[label, 2, 1, 0, 50.0]]
+    by_topic = {r[0]: r[1:] for r in _figures("services_legal_aid").rows}
+    assert by_topic["Unpaid or underpaid wages"] == [2, 2]
+    assert by_topic["Housing or tenancy"] == [1, 1]
+    elsewhere = District.objects.get(code="440111")
+    assert _figures("services_courses", Filters(district=elsewhere)).rows == []

@@ -29,7 +29,7 @@ from onewindow.registry.models import PersonStatus
 from onewindow.registry.selectors import visible_district_ids
 
 from .models import AlertKind, AlertRule, AlertRun, AlertSent
-from .refresh import ENDORSED_TYPES, years_before
+from .refresh import ENDORSED_TYPES, renewed, years_before
 
 PERMIT_EXPIRING = gettext_noop(
     "Your %(permit)s %(number)s expires on %(until)s. Apply to renew it in time."
@@ -53,12 +53,6 @@ CHUNK = 1000
 def lapsed_permits(today: datetime.date, *, grace_days: int = 0) -> QuerySet[Permit]:
     """Foreign nationals' permits that expired (more than `grace_days` ago) without renewal,
     while the holder is still registered as living in the city: possible overstays."""
-    renewed = Permit.objects.filter(
-        holder=OuterRef("holder"),
-        permit_type=OuterRef("permit_type"),
-        status="valid",
-        valid_to__gte=today,
-    )
     return (
         Permit.objects.filter(
             status="valid",
@@ -66,7 +60,7 @@ def lapsed_permits(today: datetime.date, *, grace_days: int = 0) -> QuerySet[Per
             holder__status=PersonStatus.ACTIVE,
         )
         .exclude(holder__nationality="CN")
-        .filter(~Exists(renewed))
+        .filter(~renewed(today))
     )
 
 

@@ -124,9 +124,15 @@ class LeadTimeCell(_Cell):
     )
     days = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
+    # The whole city's rows (district empty), summed from the districts' own: what a
+    # dashboard without a district filter reads.
+    rollup = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["month"], name="lead_time_month_idx")]
+        indexes = [
+            models.Index(fields=["rollup", "month"], name="lead_time_month_idx"),
+            models.Index(fields=["district", "month"], name="lead_time_district_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"lead time {self.month} {self.type_code} {self.days}"

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,13 @@ from onewindow.accounts.models import Agency
 from onewindow.applications.definitions import application_type, application_types
 from onewindow.geo.models import District, ServiceStation
 from onewindow.registry.presentation import country_name, province_name
-from onewindow.services.models import Enrolment, EnrolmentStatus, LegalAidRequest, LegalAidTopic
+from onewindow.services.models import (
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    LegalAidRequest,
+    LegalAidTopic,
+)
 
 from .models import (
     LeadTimeCell,
@@ -74,6 +81,8 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
     def cells(self, qs: QuerySet, *, kind: bool = False, period: bool = False) -> QuerySet:
+        if qs.model is LeadTimeCell:
+            qs = qs.filter(rollup=not self.district)
         if self.district:
             qs = qs.filter(district=self.district)
         if kind and self.kind:
@@ -504,40 +513,43 @@ def applications_breaches(f: Filters) -> Panel:
 # --- services -----------------------------------------------------------------------------------
 
 
-def _month_range(f: Filters, field: str) -> Q:
+def _in_period(f: Filters, field: str) -> Q:
+    """Timestamps in the filter's months, local time; bounds compared as they are stored (no
+    conversion per row)."""
     q = Q()
     if f.start:
-        q &= Q(**{f"{field}__date__gte": datetime.date.fromisoformat(f"{f.start}-01")})
+        start = datetime.datetime.fromisoformat(f"{f.start}-01")
+        q &= Q(**{f"{field}__gte": timezone.make_aware(start)})
     if f.end:
         y, m = map(int, f.end.split("-"))
-        first_after = datetime.date(y + m // 12, m % 12 + 1, 1)
-        q &= Q(**{f"{field}__date__lt": first_after})
+        first_after = datetime.datetime(y + m // 12, m % 12 + 1, 1)
+        q &= Q(**{f"{field}__lt": timezone.make_aware(first_after)})
     return q
 
 
 def services_courses(f: Filters) -> Panel:
-    qs = Enrolment.objects.filter(_month_range(f, "queued_at"))
+    station = "course__service__station_id"
+    enrolments = Enrolment.objects.filter(_in_period(f, "queued_at"))
     if f.district:
-        qs = qs.filter(course__service__station__district=f.district)
-    present = Count("attendance", filter=Q(attendance__present=True))
-    marked = Count("attendance")
+        enrolments = enrolments.filter(course__service__station__district=f.district)
     by_status = {
-        (r["course__service__station_id"], r["status"]): r["n"]
-        for r in qs.values("course__service__station_id", "status")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
+        (r[station], r["status"]): r["n"]
+        for r in enrolments.values(station, "status").annotate(n=Count("pk")).order_by()
     }
     attendance = {
-        r["course__service__station_id"]: (r["p"], r["m"])
-        for r in qs.values("course__service__station_id").annotate(p=present, m=marked).order_by()
+        r["station"]: (r["p"], r["m"])
+        for r in Attendance.objects.filter(enrolment__in=enrolments.values("pk"))
+        .values(station=F(f"enrolment__{station}"))
+        .annotate(p=Count("pk", filter=Q(present=True)), m=Count("pk"))
+        .order_by()
     }
     stations = {s.pk: s for s in ServiceStation.objects.filter(pk__in={k[0] for k in by_status})}
     rows = []
-    for pk, station in stations.items():
+    for pk, station_row in stations.items():
         p, m = attendance.get(pk, (0, 0))
         rows.append(
             [
-                str(station),
+                str(station_row),
                 by_status.get((pk, EnrolmentStatus.ENROLLED), 0)
                 + by_status.get((pk, EnrolmentStatus.COMPLETED), 0),
                 by_status.get((pk, EnrolmentStatus.WAITING), 0),
@@ -563,7 +575,7 @@ def services_courses(f: Filters) -> Panel:
 
 
 def services_legal_aid(f: Filters) -> Panel:
-    qs = LegalAidRequest.objects.filter(_month_range(f, "created_at"))
+    qs = LegalAidRequest.objects.filter(_in_period(f, "created_at"))
     if f.district:
         qs = qs.filter(station__district=f.district)
     counts = {
