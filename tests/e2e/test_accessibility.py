@@ -74,6 +74,7 @@ def city(make_course: Any, make_user: Any, counsellor: Any) -> dict[str, str]:
         "calculator": "/policies/calculator/work_permit_points/",
         "hukou calculator": "/policies/calculator/gz_points_hukou/",
         "verify a permit": "/verify",
+        "open data": "/open-data/",
         "summary": f"/consultations/{closed.uid}/summary/",
     }
 

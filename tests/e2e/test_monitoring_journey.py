@@ -97,3 +97,28 @@ def test_anyone_reads_the_open_data(live_server, browser, shoot, city):  # noqa:
     shoot(page, "open-data")
     response = page.request.get(f"{live_server.url}/open-data/population-by-district.csv")
     assert response.ok and response.text().startswith("district_code,")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ar"])
+def test_monitoring_pages_have_no_serious_accessibility_violations(
+    live_server,
+    browser,
+    make_user,
+    city,  # noqa: F811
+    language,
+):
+    from tests.e2e.test_accessibility import violations
+
+    supervisor = make_user("supervisor", districts=["440106"], language=language)
+    # axe is injected as an inline script, which the site's CSP rightly refuses
+    page = browser.new_context(viewport=DESKTOP, bypass_csp=True).new_page()
+    sign_in(page, live_server.url, supervisor, staff=True)
+    page.goto(f"{live_server.url}/staff/monitoring/")
+    choose_language(page, language)
+    found = {}
+    for path in ("/staff/monitoring/", "/staff/monitoring/overstays/", "/staff/monitoring/alerts/"):
+        page.goto(live_server.url + path)
+        if path == "/staff/monitoring/":
+            _charts_drawn(page)
+        found[path] = violations(page)
+    assert found == {path: [] for path in found}
