@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.db.models import Sum
 from django.utils import translation
 
 from onewindow.applications.models import Review
@@ -198,3 +199,38 @@ def test_course_and_legal_aid_uptake_equal_the_service_records(
     assert by_topic["Housing or tenancy"] == [1, 1]
     elsewhere = District.objects.get(code="440111")
     assert _figures("services_courses", Filters(district=elsewhere)).rows == []
+
+
+def test_the_nightly_recount_of_recent_months_equals_a_full_recount(
+    city: dict[str, Any],
+) -> None:
+    from onewindow.monitoring.models import MovementCell
+    from onewindow.monitoring.refresh import movement_window, refresh_aggregates
+    from onewindow.registry.services import residence_register
+
+    def cells() -> list[tuple]:
+        return sorted(
+            MovementCell.objects.values("month", "district_id", "foreign")
+            .annotate(a=Sum("arrivals"), d=Sum("departures"))
+            .values_list("month", "district_id", "foreign", "a", "d")
+        )
+
+    # a move registered after the last refresh, in this month
+    person = city["citizens"][3]
+    next_day = TODAY + datetime.timedelta(days=1)
+    since, whole = movement_window(next_day)
+    assert not whole and since == TODAY.replace(month=TODAY.month - 1, day=1)
+    residence_register(
+        actor=None,
+        person=person,
+        address="天河路 1 号",
+        district=District.objects.get(code="440111"),
+        valid_from=TODAY,
+    )
+    refresh_aggregates(as_of=next_day)
+    recent = cells()
+    refresh_aggregates(as_of=next_day, full=True)
+    assert recent == cells()
+    # and the new arrival is counted
+    month = f"{TODAY:%Y-%m}"
+    assert any(c[0] == month and c[3] for c in recent)

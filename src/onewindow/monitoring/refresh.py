@@ -78,6 +78,21 @@ class Month(models.Func):
         return f"to_char({sql}, 'YYYY-MM')", params
 
 
+class LocalDate(models.Func):
+    """The date of a timestamp in the site's time zone, computed by the database (Django's
+    __date lookup calls a Python function per row on SQLite)."""
+
+    output_field = models.DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{_utc_offset_minutes():+d} minutes')", params
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql} AT TIME ZONE %s) AS date)", [*params, settings.TIME_ZONE]
+
+
 class DaysBetween(models.Func):
     """Whole days from one timestamp to a later one (never negative)."""
 
@@ -125,11 +140,36 @@ def _population(as_of: datetime.date) -> list[QuerySet]:
     ]
 
 
-def _movements(as_of: datetime.date) -> list[QuerySet]:
+def _window_start(as_of: datetime.date) -> str:
+    first = as_of.replace(day=1) - datetime.timedelta(days=31 * (MOVEMENT_MONTHS - 1))
+    return f"{first:%Y-%m}"
+
+
+def movement_window(as_of: datetime.date, *, full: bool = False) -> tuple[datetime.date, bool]:
+    """From which day registrations and departures are recounted, and whether that is the
+    whole window (MOVEMENT_MONTHS).
+
+    Closed months hardly change, so after a refresh in the last 31 days only the month of
+    that refresh and the one before it are recounted (the incremental part of the nightly
+    run). The whole window is recounted on the first of each month, after a gap, or when
+    asked (`onewindow nightly --full`), which also picks up records entered late for an
+    older month."""
+    start = datetime.date.fromisoformat(f"{_window_start(as_of)}-01")
+    previous = latest_refresh()
+    if (
+        full
+        or previous is None
+        or as_of.day == 1
+        or not 0 <= (as_of - previous.as_of).days <= 31
+        or not MovementCell.objects.exists()
+    ):
+        return start, True
+    month_before = (previous.as_of.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    return max(start, month_before), False
+
+
+def _movements(since: datetime.date, as_of: datetime.date) -> list[QuerySet]:
     """Arrivals and departures as separate rows (the other count zero): panels sum them."""
-    since = (as_of.replace(day=1) - datetime.timedelta(days=31 * (MOVEMENT_MONTHS - 1))).replace(
-        day=1
-    )
     residences = ResidenceRegistration.objects.annotate(foreign=_foreign("person__nationality"))
     out = []
     for field, attr, other in (
@@ -209,7 +249,9 @@ def _reviews(as_of: datetime.date) -> list[QuerySet]:
     is_open = Q(status__in=REVIEW_OPEN)
     return [
         Review.objects.annotate(
-            month=Month("created_at", local=True), type_code=F("application__type_code")
+            month=Month("created_at", local=True),
+            type_code=F("application__type_code"),
+            decided_on=LocalDate("decided_at"),
         )
         .values("month", "district_id", "type_code", "agency_id")
         .annotate(
@@ -221,7 +263,7 @@ def _reviews(as_of: datetime.date) -> list[QuerySet]:
             ),
             decided=Count("pk", filter=Q(decided_at__isnull=False)),
             decided_late=Count(
-                "pk", filter=Q(decided_at__isnull=False, decided_at__date__gt=F("due_date"))
+                "pk", filter=Q(decided_at__isnull=False, decided_on__gt=F("due_date"))
             ),
         )
         .order_by()
@@ -288,7 +330,6 @@ def _insert_select(model: type[models.Model], query: QuerySet) -> int:
 
 STEPS: tuple[tuple[str, type[models.Model], Callable[[datetime.date], list[QuerySet]]], ...] = (
     ("population", PopulationCell, _population),
-    ("movements", MovementCell, _movements),
     ("permits", PermitCell, _permits),
     ("applications", ApplicationCell, _applications),
     ("reviews", ReviewCell, _reviews),
@@ -297,9 +338,14 @@ STEPS: tuple[tuple[str, type[models.Model], Callable[[datetime.date], list[Query
 
 
 def refresh_aggregates(
-    *, as_of: datetime.date | None = None, progress: Callable[[str, int, float], None] | None = None
+    *,
+    as_of: datetime.date | None = None,
+    full: bool = False,
+    progress: Callable[[str, int, float], None] | None = None,
 ) -> Refresh:
-    """Recompute every aggregate table as of `as_of` (today) in one transaction.
+    """Recompute the aggregate tables as of `as_of` (today) in one transaction: every table
+    whole, but the registrations and departures only for the recent months (see
+    `movement_window`) unless `full`.
 
     Interrupting it rolls the transaction back: the previous figures stay, and running it
     again starts over.
@@ -307,8 +353,17 @@ def refresh_aggregates(
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
     with transaction.atomic():
+        since, whole = movement_window(as_of, full=full)
         run = Refresh.objects.create(as_of=as_of, started_at=timezone.now())
-        total = 0
+        step = time.perf_counter()
+        stale = MovementCell.objects.all()
+        if not whole:
+            stale = stale.filter(Q(month__gte=f"{since:%Y-%m}") | Q(month__lt=_window_start(as_of)))
+        stale.delete()
+        total = sum(_insert_select(MovementCell, q) for q in _movements(since, as_of))
+        if progress:
+            label = "movements" if whole else f"movements since {since:%Y-%m}"
+            progress(label, total, time.perf_counter() - step)
         for name, model, build in STEPS:
             step = time.perf_counter()
             model.objects.all().delete()

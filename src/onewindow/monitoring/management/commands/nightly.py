@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-alerts", action="store_true", help="only refresh the figures")
         parser.add_argument("--no-refresh", action="store_true", help="only send the alerts")
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recount every month's registrations and departures, not only the recent ones",
+        )
+        parser.add_argument(
             "--schedule", action="store_true", help="also queue the task for the next night"
         )
 
@@ -29,7 +34,7 @@ class Command(BaseCommand):
 
         if not options["no_refresh"]:
             self.stdout.write("== refreshing the monitoring aggregates")
-            run = refresh_aggregates(progress=progress)
+            run = refresh_aggregates(full=options["full"], progress=progress)
             self.stdout.write(f"  as of {run.as_of}: {run.cells:,} cells in {run.seconds} s")
         if not options["no_alerts"]:
             started = time.perf_counter()

@@ -22,7 +22,7 @@
     var categoryAxis = { type: "category", data: data.categories, inverse: horizontal ? true : rtl,
                          position: horizontal ? (rtl ? "right" : "left") : undefined,
                          axisLabel: horizontal ? { width: 150, overflow: "truncate" }
-                                               : { rotate: 30, interval: "auto" } };
+                                               : { rotate: rtl ? -30 : 30, interval: "auto" } };
     var type = data.type === "line" ? "line" : "bar";
     return {
       tooltip: { trigger: "axis" },
