@@ -66,7 +66,24 @@ class Person(BaseModel):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        indexes = [models.Index(fields=["current_district", "id"], name="person_district_idx")]
+        indexes = [
+            models.Index(fields=["current_district", "id"], name="person_district_idx"),
+            # Covers what the monitoring aggregates read of each person, so a refresh scans a
+            # few hundred megabytes instead of the whole table (names included), and its
+            # joins look persons up in the index, not in the table.
+            models.Index(
+                fields=[
+                    "id",
+                    "status",
+                    "nationality",
+                    "current_district",
+                    "hukou_province",
+                    "sex",
+                    "birth_date",
+                ],
+                name="person_facts_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(nationality="CN") | ~models.Q(hukou_province=""),
