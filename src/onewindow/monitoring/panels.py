@@ -180,6 +180,8 @@ def population_districts(f: Filters) -> Panel:
         "type": "map",
         "map": "guangzhou",
         "series_name": _("Residents"),
+        # every district named in the reader's language, also those a filter leaves out
+        "names": {d.name_zh: d.label for d in _districts()},
         "data": [
             {"name": r[0], "value": r[3], "feature": zh, "code": links[r[0]]}
             for r, zh in zip(rows, codes, strict=False)

@@ -50,8 +50,7 @@
   }
 
   function map(data) {
-    var nameMap = {};
-    data.data.forEach(function (d) { nameMap[d.feature] = d.name; });
+    var nameMap = data.names || {};
     var values = data.data.map(function (d) { return d.value; });
     return {
       tooltip: { trigger: "item" },
