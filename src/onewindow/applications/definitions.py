@@ -257,8 +257,13 @@ def _check_policy(spec: ApplicationType) -> None:
 
 @functools.cache
 def permit_titles() -> dict[str, Localized]:
-    """The title of each permit type, in every UI language, from the shipped type files."""
-    return {t.permit.type: t.permit.title for t in application_types().values() if t.permit}
+    """The title of each permit type, in every UI language, from the shipped type files; a
+    type that renews a permit (the yearly endorsement) names the renewal, not the permit, so
+    the issuing type's title wins."""
+    issuing = sorted(
+        (t for t in application_types().values() if t.permit), key=lambda t: bool(t.permit.renews)
+    )
+    return {t.permit.type: t.permit.title for t in reversed(issuing)}
 
 
 def application_type(code: str) -> ApplicationType:

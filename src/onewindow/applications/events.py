@@ -87,10 +87,12 @@ def notify_many(items: list[tuple[Any, str, dict[str, Any]]], *, kind: str, mess
     sent = 0
     for start in range(0, len(items), 1000):
         chunk = items[start : start + 1000]
+        # by user and key: the (user, dedupe_key) index answers it, however many are stored
         seen = set(
-            Notification.objects.filter(dedupe_key__in=[key for _u, key, _v in chunk]).values_list(
-                "user_id", "dedupe_key"
-            )
+            Notification.objects.filter(
+                user_id__in={u.pk for u, _k, _v in chunk},
+                dedupe_key__in=[key for _u, key, _v in chunk],
+            ).values_list("user_id", "dedupe_key")
         )
         notes, mails = [], []
         for user, key, values in chunk:

@@ -14,14 +14,10 @@ from onewindow.accounts.models import Agency, Role, User
 from onewindow.applications.definitions import application_types
 from onewindow.applications.models import Application, Review
 from onewindow.permits.models import Permit
+from onewindow.permits.signing import holder_masked_name
 from onewindow.registry.models import Person, PersonStatus
 
 BATCH = 2_000
-
-
-def _masked(person: Person) -> str:
-    name = person.zh_name or person.latin_family_name or person.family_name
-    return f"{name[:1]}**" if name else "***"
 
 
 @transaction.atomic
@@ -36,9 +32,7 @@ def seed_monitoring(*, seed: int = 2016, applications: int = 3_000) -> dict[str,
     }
     permits = []
     persons = Person.objects.filter(status=PersonStatus.ACTIVE, current_district__isnull=False)
-    for n, person in enumerate(
-        persons.only("pk", "nationality", "zh_name", "latin_family_name", "family_name").iterator()
-    ):
+    for n, person in enumerate(persons.iterator()):
         foreign = person.nationality != "CN"
         if not foreign and rng.random() > 0.3:
             continue
@@ -56,7 +50,7 @@ def seed_monitoring(*, seed: int = 2016, applications: int = 3_000) -> dict[str,
                 title_zh=titles[code]["zh-hans"],
                 title_en=titles[code]["en"],
                 holder=person,
-                holder_masked=_masked(person),
+                holder_masked=holder_masked_name(person),
                 issued_on=valid_from,
                 valid_from=valid_from,
                 valid_to=valid_to,

@@ -19,7 +19,11 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Agency
-from onewindow.applications.definitions import application_type, application_types
+from onewindow.applications.definitions import (
+    application_type,
+    application_types,
+    permit_titles,
+)
 from onewindow.geo.models import District, ServiceStation
 from onewindow.registry.presentation import country_name, province_name
 from onewindow.services.models import (
@@ -126,10 +130,8 @@ def _type_label(code: str) -> str:
 
 
 def _permit_label(permit_type: str) -> str:
-    """The permit's own title (a type that renews a permit names the renewal instead)."""
-    specs = [t for t in application_types().values() if t.permit and t.permit.type == permit_type]
-    specs.sort(key=lambda t: bool(t.permit.renews))
-    return str(specs[0].permit.title) if specs else permit_type
+    title = permit_titles().get(permit_type)
+    return str(title) if title else permit_type
 
 
 def _top(counts: dict[str, int], label: Callable[[str], str]) -> list[list[Any]]:
@@ -154,22 +156,31 @@ def _bars(rows: list[list[Any]], series: list[str], *, horizontal: bool = False)
 # --- population ---------------------------------------------------------------------------------
 
 
+def _district_rows(
+    f: Filters, districts: list[District], values: Callable[[int | None], list[int]]
+) -> tuple[list[list[Any]], dict[str, str], list[District]]:
+    """A row of `values` per district the filter keeps (city-wide, also one for records with
+    no district), the code each row's label links to, and the districts shown."""
+    shown = [d for d in districts if not f.district or d == f.district]
+    rows = [[d.label, *values(d.pk)] for d in shown]
+    unknown = values(None)
+    if any(unknown) and not f.district:
+        rows.append([_("District not known"), *unknown])
+    return rows, {d.label: d.code for d in shown}, shown
+
+
 def population_districts(f: Filters) -> Panel:
     counts: dict[int | None, dict[bool, int]] = defaultdict(lambda: {False: 0, True: 0})
     qs = f.cells(PopulationCell.objects.all(), kind=True)
     for r in qs.values("district_id", "foreign").annotate(n=Sum("count")).order_by():
         counts[r["district_id"]][r["foreign"]] += r["n"]
-    rows, links, codes = [], {}, []
-    for district in _districts():
-        if f.district and district != f.district:
-            continue
-        c = counts.get(district.pk, {False: 0, True: 0})
-        rows.append([district.label, c[False], c[True], c[False] + c[True]])
-        links[district.label] = district.code
-        codes.append(district.name_zh)
-    unknown = counts.get(None)
-    if unknown and not f.district:
-        rows.append([_("District not known"), unknown[False], unknown[True], sum(unknown.values())])
+
+    def values(pk: int | None) -> list[int]:
+        c = counts.get(pk, {False: 0, True: 0})
+        return [c[False], c[True], c[False] + c[True]]
+
+    districts = _districts()
+    rows, links, shown = _district_rows(f, districts, values)
     columns = [
         _("District"),
         _("Internal migrants"),
@@ -181,10 +192,10 @@ def population_districts(f: Filters) -> Panel:
         "map": "guangzhou",
         "series_name": _("Residents"),
         # every district named in the reader's language, also those a filter leaves out
-        "names": {d.name_zh: d.label for d in _districts()},
+        "names": {d.name_zh: d.label for d in districts},
         "data": [
-            {"name": r[0], "value": r[3], "feature": zh, "code": links[r[0]]}
-            for r, zh in zip(rows, codes, strict=False)
+            {"name": r[0], "value": r[3], "feature": d.name_zh, "code": d.code}
+            for r, d in zip(rows, shown, strict=False)
         ],
     }
     return Panel(
@@ -330,14 +341,7 @@ def permits_overstays(f: Filters) -> Panel:
         r["district_id"]: r["n"]
         for r in qs.values("district_id").annotate(n=Sum("lapsed")).order_by()
     }
-    rows, links = [], {}
-    for district in _districts():
-        if f.district and district != f.district:
-            continue
-        rows.append([district.label, counts.get(district.pk, 0)])
-        links[district.label] = district.code
-    if counts.get(None) and not f.district:
-        rows.append([_("District not known"), counts[None]])
+    rows, links, _shown = _district_rows(f, _districts(), lambda pk: [counts.get(pk, 0)])
     columns = [_("District"), _("Possible overstays")]
     return Panel(
         "permits_overstays",
